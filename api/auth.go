@@ -1,0 +1,339 @@
+package api
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// APITokenPrefix starts every long-lived API token, so the middleware can
+// tell them from JWTs without trying to parse them.
+const APITokenPrefix = "hd_"
+
+// accessClaims are the claims of an access token.
+type accessClaims struct {
+	jwt.RegisteredClaims
+	Role  domain.Role  `json:"role"`
+	Level domain.Level `json:"lvl,omitempty"`
+	Ente  string       `json:"ente,omitempty"`
+	Name  string       `json:"name"`
+	Use   string       `json:"use"` // always "access": nothing else is a JWT here
+}
+
+const principalKey = "principal"
+
+func principalOf(c *gin.Context) (domain.Principal, bool) {
+	p, ok := c.Get(principalKey)
+	if !ok {
+		return domain.Principal{}, false
+	}
+	return p.(domain.Principal), true
+}
+
+func mustPrincipal(c *gin.Context) domain.Principal {
+	p, _ := principalOf(c)
+	return p
+}
+
+// randomSecret returns n random bytes, base64url-encoded.
+func randomSecret(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func sha(s string) []byte {
+	h := sha256.Sum256([]byte(s))
+	return h[:]
+}
+
+// HashPassword hashes a password for storage.
+func HashPassword(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
+	return string(h), err
+}
+
+// dummyHash is compared against when the username does not exist, so that
+// a login takes as long whether or not the user exists.
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
+
+func (s *Server) issueAccess(u domain.User) (string, error) {
+	now := s.cfg.Now()
+	var b [9]byte
+	_, _ = rand.Read(b[:])
+	claims := accessClaims{
+		RegisteredClaims: jwt.RegisteredClaims{
+			Issuer: s.cfg.Issuer, Subject: strconv.FormatInt(u.ID, 10), Audience: jwt.ClaimStrings{s.cfg.Audience},
+			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
+			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)), ID: base64.RawURLEncoding.EncodeToString(b[:]),
+		},
+		Role: u.Role, Level: u.Level, Ente: u.EnteCode, Name: u.Username, Use: "access",
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+}
+
+// parseAccess verifies an access token: HS256 only, issuer, audience and
+// expiry required and checked, with a small leeway for clock skew.
+func (s *Server) parseAccess(token string) (domain.Principal, error) {
+	var claims accessClaims
+	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithIssuer(s.cfg.Issuer), jwt.WithAudience(s.cfg.Audience),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second),
+		jwt.WithTimeFunc(s.cfg.Now),
+	)
+	if err != nil {
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid: %s", tokenProblem(err))
+	}
+	id, perr := strconv.ParseInt(claims.Subject, 10, 64)
+	if perr != nil || claims.Use != "access" || !claims.Role.Valid() {
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid")
+	}
+	return domain.Principal{UserID: id, Username: claims.Name, Role: claims.Role, Level: claims.Level, EnteCode: claims.Ente}, nil
+}
+
+// tokenProblem names what is wrong with a token without echoing it.
+func tokenProblem(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "not valid yet"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "a required claim is missing"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer), errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "issued for another service"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "bad signature or algorithm"
+	default:
+		return "malformed"
+	}
+}
+
+// authenticate resolves the bearer credential into a principal.
+func (s *Server) authenticate(c *gin.Context) {
+	h := c.GetHeader("Authorization")
+	token, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || token == "" {
+		failf(c, domain.CodeUnauthenticated, "an Authorization: Bearer token is required")
+		return
+	}
+	var (
+		p   domain.Principal
+		err error
+	)
+	if strings.HasPrefix(token, APITokenPrefix) {
+		p, err = s.apiTokenPrincipal(c, token)
+	} else {
+		p, err = s.parseAccess(token)
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Set(principalKey, p)
+	c.Next()
+}
+
+func (s *Server) apiTokenPrincipal(c *gin.Context, token string) (domain.Principal, error) {
+	t, u, err := s.store.APITokenUser(c.Request.Context(), sha(token), s.now())
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the API token is not valid, expired or revoked")
+	}
+	if err != nil {
+		return domain.Principal{}, err
+	}
+	if !u.Active {
+		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the API token's user is disabled")
+	}
+	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, EnteCode: u.EnteCode, TokenID: t.ID}, nil
+}
+
+// allow lets only the given roles through; it runs after authenticate.
+func allow(roles []domain.Role) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := mustPrincipal(c)
+		for _, r := range roles {
+			if p.Role == r {
+				c.Next()
+				return
+			}
+		}
+		failf(c, domain.CodeForbidden, "the %s role may not %s %s", p.Role, c.Request.Method, c.FullPath())
+	}
+}
+
+type tokenRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type refreshRequest struct {
+	RefreshToken string `json:"refresh_token"`
+}
+
+type tokenResponse struct {
+	AccessToken  string `json:"access_token"`
+	TokenType    string `json:"token_type"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+// login exchanges a username and password for an access and a refresh
+// token. Failures are throttled per account, whatever address they come
+// from, so a spoofed X-Forwarded-For does not help a guesser.
+func (s *Server) login(c *gin.Context) {
+	var req tokenRequest
+	if _, err := s.bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	var fe []domain.FieldError
+	if req.Username == "" || len(req.Username) > 64 {
+		fe = append(fe, domain.FieldError{Field: "username", Detail: "is required (at most 64 characters)"})
+	}
+	if req.Password == "" || len(req.Password) > 128 {
+		fe = append(fe, domain.FieldError{Field: "password", Detail: "is required (at most 128 characters)"})
+	}
+	if len(fe) > 0 {
+		fail(c, domain.Invalid("username and password are required", fe...))
+		return
+	}
+	account := strings.ToLower(req.Username)
+	if wait := s.throttle.blocked(account, s.cfg.Now()); wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
+		failf(c, domain.CodeTooManyRequests, "too many failed logins for this account; try again in %d seconds", int(wait.Seconds())+1)
+		return
+	}
+	u, err := s.store.UserByUsername(c.Request.Context(), req.Username)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		fail(c, err)
+		return
+	}
+	hash := dummyHash
+	if err == nil {
+		hash = []byte(u.PasswordHash)
+	}
+	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil || !u.Active {
+		s.throttle.failed(account, s.cfg.Now())
+		failf(c, domain.CodeUnauthenticated, "wrong username or password")
+		return
+	}
+	s.throttle.reset(account)
+	s.respondTokens(c, u, "")
+}
+
+// respondTokens issues an access token and a refresh token of the family
+// (a new family for a login).
+func (s *Server) respondTokens(c *gin.Context, u domain.User, refresh string) {
+	access, err := s.issueAccess(u)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if refresh == "" {
+		refresh = newRefreshToken()
+		family := randomSecret(12)
+		if err := s.store.CreateRefreshToken(c.Request.Context(), u.ID, family, sha(refresh), s.now(), s.now().Add(s.cfg.RefreshTTL)); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, tokenResponse{
+		AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshToken: refresh,
+	})
+}
+
+// newRefreshToken is an opaque secret; only its hash is stored.
+func newRefreshToken() string { return "rt_" + randomSecret(32) }
+
+// refresh rotates a refresh token: the old one is spent, a new one of the
+// same family is returned. Presenting a spent token revokes the family.
+func (s *Server) refresh(c *gin.Context) {
+	var req refreshRequest
+	if _, err := s.bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	if req.RefreshToken == "" || len(req.RefreshToken) > 200 {
+		fail(c, domain.Invalid("refresh_token is required", domain.FieldError{Field: "refresh_token", Detail: "is required"}))
+		return
+	}
+	next := newRefreshToken()
+	u, err := s.store.RotateRefreshToken(c.Request.Context(), sha(req.RefreshToken), sha(next), s.now(), s.now().Add(s.cfg.RefreshTTL))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.respondTokens(c, u, next)
+}
+
+// loginThrottle counts failed logins per account in a sliding window.
+type loginThrottle struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	fails  map[string][]time.Time
+}
+
+func newLoginThrottle(max int, window time.Duration) *loginThrottle {
+	return &loginThrottle{max: max, window: window, fails: map[string][]time.Time{}}
+}
+
+// blocked returns how long the account must wait, or 0.
+func (t *loginThrottle) blocked(account string, now time.Time) time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	recent := t.prune(account, now)
+	if len(recent) < t.max {
+		return 0
+	}
+	return recent[0].Add(t.window).Sub(now)
+}
+
+func (t *loginThrottle) failed(account string, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.fails) > 100_000 { // bound memory under a spray of made-up names
+		t.fails = map[string][]time.Time{}
+	}
+	t.fails[account] = append(t.prune(account, now), now)
+}
+
+func (t *loginThrottle) reset(account string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.fails, account)
+}
+
+func (t *loginThrottle) prune(account string, now time.Time) []time.Time {
+	list := t.fails[account]
+	i := 0
+	for i < len(list) && now.Sub(list[i]) >= t.window {
+		i++
+	}
+	list = list[i:]
+	if len(list) == 0 {
+		delete(t.fails, account)
+		return nil
+	}
+	t.fails[account] = list
+	return list
+}
+
+// NewAPITokenSecret returns a new API token secret.
+func NewAPITokenSecret() string { return fmt.Sprintf("%s%s", APITokenPrefix, randomSecret(32)) }

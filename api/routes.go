@@ -1,0 +1,103 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// Role sets used by the route table.
+var (
+	anyone      []domain.Role // public: no authentication
+	everyone    = domain.Roles
+	admins      = []domain.Role{domain.RoleAdmin}
+	staff       = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
+	ticketUsers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
+	readers     = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter, domain.RoleEnte}
+)
+
+// Policy says who may call a route; nil roles means the route is public.
+type Policy struct {
+	Roles  []domain.Role
+	Public bool
+}
+
+// Policies returns the roles allowed on every registered route, keyed by
+// "METHOD /path" with gin's :param syntax.
+func (s *Server) Policies() map[string]Policy { return s.policies }
+
+// handle registers a route with the roles allowed on it. Every route goes
+// through here, so none exists without a policy.
+func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerFunc) {
+	chain := []gin.HandlerFunc{}
+	pol := Policy{Roles: roles, Public: roles == nil}
+	if !pol.Public {
+		chain = append(chain, s.authenticate, allow(roles))
+	}
+	if s.policies == nil {
+		s.policies = map[string]Policy{}
+	}
+	s.policies[method+" "+path] = pol
+	s.engine.Handle(method, path, append(chain, h)...)
+}
+
+func (s *Server) routes() {
+	e := s.engine
+	e.Use(recovery, withRequestID, s.observe)
+	e.NoRoute(notFoundRoute)
+	e.NoMethod(methodNotAllowed)
+
+	s.handle(http.MethodGet, "/healthz", anyone, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	s.handle(http.MethodGet, "/readyz", anyone, s.ready)
+	s.handle(http.MethodGet, "/metrics", anyone, gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	s.handle(http.MethodGet, "/openapi.yaml", anyone, func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.cfg.OpenAPI) })
+
+	const v1 = "/api/v1"
+	s.handle(http.MethodPost, v1+"/auth/token", anyone, s.login)
+	s.handle(http.MethodPost, v1+"/auth/refresh", anyone, s.refresh)
+	s.handle(http.MethodGet, v1+"/me", everyone, s.me)
+
+	s.handle(http.MethodGet, v1+"/users", admins, s.listUsers)
+	s.handle(http.MethodPost, v1+"/users", admins, s.createUser)
+	s.handle(http.MethodGet, v1+"/users/:id", admins, s.getUser)
+	s.handle(http.MethodPatch, v1+"/users/:id", admins, s.patchUser)
+	s.handle(http.MethodGet, v1+"/api-tokens", admins, s.listAPITokens)
+	s.handle(http.MethodPost, v1+"/api-tokens", admins, s.createAPIToken)
+	s.handle(http.MethodDelete, v1+"/api-tokens/:id", admins, s.revokeAPIToken)
+
+	s.handle(http.MethodGet, v1+"/enti", everyone, s.listEnti)
+	s.handle(http.MethodPost, v1+"/enti", admins, s.createEnte)
+	s.handle(http.MethodGet, v1+"/enti/:code", everyone, s.getEnte)
+	s.handle(http.MethodPatch, v1+"/enti/:code", admins, s.patchEnte)
+	s.handle(http.MethodGet, v1+"/enti/:code/closures", everyone, s.listClosures)
+	s.handle(http.MethodPost, v1+"/enti/:code/closures", admins, s.addClosure)
+	s.handle(http.MethodDelete, v1+"/enti/:code/closures/:id", admins, s.deleteClosure)
+	s.handle(http.MethodGet, v1+"/calendar", everyone, s.getCalendar)
+	s.handle(http.MethodPut, v1+"/calendar/hours", admins, s.putHours)
+	s.handle(http.MethodGet, v1+"/settings/sla", staff, s.getSLATargets)
+	s.handle(http.MethodPut, v1+"/settings/sla", admins, s.putSLATargets)
+
+	s.handle(http.MethodGet, v1+"/tickets", ticketUsers, s.listTickets)
+	s.handle(http.MethodPost, v1+"/tickets", []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}, s.createTicket)
+	s.handle(http.MethodGet, v1+"/tickets/:id", ticketUsers, s.getTicket)
+	s.handle(http.MethodGet, v1+"/tickets/:id/events", ticketUsers, s.ticketEvents)
+	for path, action := range ticketActionPaths {
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, staff, s.ticketAction(action))
+	}
+}
+
+// ready answers 200 when the database answers within a second.
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		fail(c, &domain.Error{Code: domain.CodeUnavailable, Message: "the database is not reachable", Err: err})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

@@ -1,0 +1,458 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+type slaClockJSON struct {
+	Code           domain.SLACode  `json:"code"`
+	Description    string          `json:"description"`
+	TargetMinutes  int64           `json:"target_minutes"`
+	Basis          domain.Basis    `json:"basis"`
+	StartedAt      time.Time       `json:"started_at"`
+	Deadline       time.Time       `json:"deadline"`
+	StoppedAt      *time.Time      `json:"stopped_at"`
+	State          domain.SLAState `json:"state"`
+	ElapsedMinutes *float64        `json:"elapsed_minutes"`
+}
+
+type ticketJSON struct {
+	ID          int64          `json:"id"`
+	Ente        string         `json:"ente"`
+	Subject     string         `json:"subject"`
+	Description string         `json:"description"`
+	Service     string         `json:"service"`
+	Channel     domain.Channel `json:"channel"`
+	Level       domain.Level   `json:"level"`
+	Status      domain.Status  `json:"status"`
+	AssigneeID  *int64         `json:"assignee_id"`
+	OpenedBy    *int64         `json:"opened_by"`
+	OpenedAt    time.Time      `json:"opened_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	ClosedAt    *time.Time     `json:"closed_at"`
+	Reason      string         `json:"reason,omitempty"`
+	ExternalID  string         `json:"external_id,omitempty"`
+	Version     int            `json:"version"`
+	SLA         []slaClockJSON `json:"sla"`
+}
+
+func (s *Server) ticketJSON(t domain.Ticket, now time.Time) ticketJSON {
+	out := ticketJSON{
+		ID: t.ID, Ente: t.EnteCode, Subject: t.Subject, Description: t.Description, Service: t.Service,
+		Channel: t.Channel, Level: t.Level, Status: t.Status, AssigneeID: t.AssigneeID,
+		OpenedAt: s.local(t.OpenedAt), UpdatedAt: s.local(t.UpdatedAt), ClosedAt: s.localPtr(t.ClosedAt),
+		Reason: t.Reason, ExternalID: t.ExternalID, Version: t.Version, SLA: []slaClockJSON{},
+	}
+	if t.OpenedBy != 0 {
+		out.OpenedBy = &t.OpenedBy
+	}
+	for _, c := range t.Clocks {
+		cj := slaClockJSON{
+			Code: c.Code, Description: domain.SLADescriptions[c.Code], TargetMinutes: int64(c.Target / time.Minute),
+			Basis: c.Basis, StartedAt: s.local(c.StartedAt), Deadline: s.local(c.Deadline),
+			StoppedAt: s.localPtr(c.StoppedAt), State: c.State(now),
+		}
+		if c.StoppedAt != nil {
+			m := c.Elapsed.Minutes()
+			cj.ElapsedMinutes = &m
+		}
+		out.SLA = append(out.SLA, cj)
+	}
+	return out
+}
+
+type createTicketRequest struct {
+	Ente        string         `json:"ente"`
+	Subject     string         `json:"subject"`
+	Description string         `json:"description"`
+	Service     string         `json:"service"`
+	Channel     domain.Channel `json:"channel"`
+	Level       *domain.Level  `json:"level"`
+}
+
+func (s *Server) createTicket(c *gin.Context) {
+	var req createTicketRequest
+	body, err := s.bindJSON(c, &req)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := mustPrincipal(c)
+	n := domain.NewTicket{EnteCode: req.Ente, Subject: req.Subject, Description: req.Description,
+		Service: req.Service, Channel: req.Channel, Level: 1}
+	if p.Role == domain.RoleEnte {
+		if req.Level != nil {
+			fail(c, &domain.Error{Code: domain.CodeForbidden, Message: "ente users cannot choose the level; the help desk triages it",
+				Fields: []domain.FieldError{{Field: "level", Detail: "may not be set by an ente user"}}})
+			return
+		}
+		if n.EnteCode == "" {
+			n.EnteCode = p.EnteCode
+		}
+	}
+	if req.Level != nil {
+		n.Level = *req.Level
+	}
+	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
+		t, err := s.openTicket(ctx, n, p)
+		if err != nil {
+			return domain.StoredResponse{}, err
+		}
+		b, err := json.Marshal(s.ticketJSON(t, s.now()))
+		return domain.StoredResponse{Status: http.StatusCreated, Location: fmt.Sprintf("/api/v1/tickets/%d", t.ID), Body: b}, err
+	})
+}
+
+// openTicket validates, starts the SLA clocks on the ente's calendar with
+// the targets in force, and stores the ticket.
+func (s *Server) openTicket(ctx context.Context, n domain.NewTicket, p domain.Principal) (domain.Ticket, error) {
+	if err := n.Validate(); err != nil {
+		return domain.Ticket{}, err
+	}
+	if _, err := s.store.GetEnte(ctx, n.EnteCode); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.Ticket{}, &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", n.EnteCode),
+				Fields: []domain.FieldError{{Field: "ente", Detail: "is not a known ente code"}}}
+		}
+		return domain.Ticket{}, err
+	}
+	cal, err := s.store.Calendar(ctx, n.EnteCode)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	targets, err := s.store.SLATargets(ctx)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	t, opened, err := domain.Open(n, p, s.now(), targets, cal)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	return s.store.CreateTicket(ctx, t, opened)
+}
+
+// visibleTicket loads a ticket the principal may see; another ente's
+// ticket is not found, so its existence does not leak.
+func (s *Server) visibleTicket(c *gin.Context) (domain.Ticket, bool) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return domain.Ticket{}, false
+	}
+	t, err := s.store.GetTicket(c.Request.Context(), id)
+	if err == nil && !mustPrincipal(c).SeesEnte(t.EnteCode) {
+		err = domain.Errorf(domain.CodeNotFound, "ticket %d not found", id)
+	}
+	if err != nil {
+		fail(c, err)
+		return domain.Ticket{}, false
+	}
+	return t, true
+}
+
+func (s *Server) getTicket(c *gin.Context) {
+	t, ok := s.visibleTicket(c)
+	if !ok {
+		return
+	}
+	if c.GetHeader("If-None-Match") == etag(t.Version) {
+		c.Header("ETag", etag(t.Version))
+		c.Status(http.StatusNotModified)
+		return
+	}
+	writeJSON(c, http.StatusOK, t.Version, s.ticketJSON(t, s.now()))
+}
+
+type eventJSON struct {
+	ID         int64         `json:"id"`
+	Action     domain.Action `json:"action"`
+	ActorID    *int64        `json:"actor_id"`
+	Actor      string        `json:"actor"`
+	At         time.Time     `json:"at"`
+	Body       string        `json:"body,omitempty"`
+	Internal   bool          `json:"internal"`
+	FromStatus domain.Status `json:"from_status,omitempty"`
+	ToStatus   domain.Status `json:"to_status,omitempty"`
+	FromLevel  domain.Level  `json:"from_level,omitempty"`
+	ToLevel    domain.Level  `json:"to_level,omitempty"`
+}
+
+func (s *Server) eventJSON(e domain.Event) eventJSON {
+	out := eventJSON{
+		ID: e.ID, Action: e.Action, Actor: e.ActorName, At: s.local(e.At), Body: e.Body, Internal: e.Internal,
+		FromStatus: e.FromStatus, ToStatus: e.ToStatus, FromLevel: e.FromLevel, ToLevel: e.ToLevel,
+	}
+	if e.ActorID != 0 {
+		out.ActorID = &e.ActorID
+	}
+	return out
+}
+
+func (s *Server) ticketEvents(c *gin.Context) {
+	t, ok := s.visibleTicket(c)
+	if !ok {
+		return
+	}
+	evs, err := s.store.TicketEvents(c.Request.Context(), t.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := []eventJSON{}
+	for _, e := range domain.VisibleEvents(mustPrincipal(c), evs) {
+		out = append(out, s.eventJSON(e))
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+// ticketActionPaths maps each action's URL segment to the action.
+var ticketActionPaths = map[string]domain.Action{
+	"take-in-charge":      domain.ActionTakeInCharge,
+	"replies":             domain.ActionReply,
+	"notes":               domain.ActionNote,
+	"escalate":            domain.ActionEscalate,
+	"resolve":             domain.ActionResolve,
+	"close-not-competent": domain.ActionCloseNotCompetent,
+	"reopen":              domain.ActionReopen,
+}
+
+type actionRequest struct {
+	Body string `json:"body"`
+}
+
+// ticketAction applies one action under the ticket's row lock, honouring
+// If-Match, and answers with the changed ticket.
+func (s *Server) ticketAction(a domain.Action) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req actionRequest
+		if c.Request.ContentLength != 0 {
+			if _, err := s.bindJSON(c, &req); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		want, hasIfMatch, err := ifMatch(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		t, ok := s.visibleTicket(c)
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		cal, err := s.store.Calendar(ctx, t.EnteCode)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		cmd := domain.Command{Action: a, By: mustPrincipal(c), At: s.now(), Body: req.Body}
+		t, _, err = s.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
+			if err := checkVersion(want, hasIfMatch, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
+				return domain.Event{}, err
+			}
+			return t.Apply(cmd, cal)
+		})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		writeJSON(c, http.StatusOK, t.Version, s.ticketJSON(t, s.now()))
+	}
+}
+
+type ticketPageJSON struct {
+	Items       []ticketJSON `json:"items"`
+	NextCursor  *string      `json:"next_cursor"`
+	Total       *int         `json:"total,omitempty"`
+	TotalCapped bool         `json:"total_capped,omitempty"`
+}
+
+// cursorJSON is what an opaque cursor holds.
+type cursorJSON struct {
+	OpenedAt time.Time `json:"t"`
+	ID       int64     `json:"i"`
+	Asc      bool      `json:"a,omitempty"`
+}
+
+func encodeCursor(c domain.TicketCursor, asc bool) string {
+	b, _ := json.Marshal(cursorJSON{OpenedAt: c.OpenedAt.UTC(), ID: c.ID, Asc: asc})
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor parses an opaque list cursor made for the given sort order.
+func DecodeCursor(s string, asc bool) (domain.TicketCursor, error) {
+	bad := domain.Invalid("the cursor is not valid; start again from the first page",
+		domain.FieldError{Field: "cursor", Detail: "is not a cursor this API returned for this sort order"})
+	if len(s) > 200 {
+		return domain.TicketCursor{}, bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return domain.TicketCursor{}, bad
+	}
+	var cj cursorJSON
+	if err := json.Unmarshal(b, &cj); err != nil || cj.ID < 1 || cj.Asc != asc || cj.OpenedAt.IsZero() || cj.OpenedAt.Year() > 9999 {
+		return domain.TicketCursor{}, bad
+	}
+	return domain.TicketCursor{OpenedAt: cj.OpenedAt, ID: cj.ID}, nil
+}
+
+// listQuery are the query parameters of GET /tickets.
+var listQuery = map[string]bool{
+	"ente": true, "status": true, "level": true, "service": true, "assignee": true,
+	"opened_from": true, "opened_to": true, "q": true, "sla": true, "sla_state": true,
+	"sla_due_within": true, "sort": true, "limit": true, "cursor": true,
+}
+
+func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
+	p := mustPrincipal(c)
+	f := domain.TicketFilter{Limit: 25, Now: s.now()}
+	var fe []domain.FieldError
+	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
+	q := c.Request.URL.Query()
+	for k := range q {
+		if !listQuery[k] {
+			bad(k, "is not a known parameter")
+		}
+	}
+	f.EnteCode = q.Get("ente")
+	if p.Role == domain.RoleEnte {
+		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
+			return f, domain.Errorf(domain.CodeForbidden, "an ente user can only list tickets of their own ente")
+		}
+		f.EnteCode = p.EnteCode
+	}
+	if v := q.Get("status"); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			if !domain.Status(st).Valid() {
+				bad("status", "must be a comma-separated list of nuovo, aperto, risolto, non_di_competenza")
+				break
+			}
+			f.Statuses = append(f.Statuses, domain.Status(st))
+		}
+	}
+	if v := q.Get("level"); v != "" {
+		l, err := strconv.Atoi(v)
+		if err != nil || !domain.Level(l).Valid() {
+			bad("level", "must be 1 or 2")
+		}
+		f.Level = domain.Level(l)
+	}
+	f.Service = q.Get("service")
+	if v := q.Get("assignee"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if v == "me" {
+			id, err = p.UserID, nil
+		}
+		if err != nil || id < 1 {
+			bad("assignee", "must be a user id or me")
+		}
+		f.AssigneeID = &id
+	}
+	for _, tp := range []struct {
+		name string
+		dst  **time.Time
+	}{{"opened_from", &f.OpenedFrom}, {"opened_to", &f.OpenedTo}} {
+		if v := q.Get(tp.name); v != "" {
+			t, err := s.parseTime(tp.name, v)
+			if err != nil {
+				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
+				continue
+			}
+			*tp.dst = &t
+		}
+	}
+	if f.Text = q.Get("q"); len(f.Text) > 200 {
+		bad("q", "must be at most 200 characters")
+	}
+	if v := q.Get("sla"); v != "" {
+		f.SLACode = domain.SLACode(v)
+		if !containsCode(v) {
+			bad("sla", "must be SLA.6, SLA.7 or SLA.8")
+		}
+	}
+	if v := q.Get("sla_state"); v != "" {
+		f.SLAState = domain.SLAState(v)
+		if f.SLAState != domain.SLARunning && f.SLAState != domain.SLAMet && f.SLAState != domain.SLABreached {
+			bad("sla_state", "must be running, met or breached")
+		}
+	}
+	if v := q.Get("sla_due_within"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 366*24*time.Hour {
+			bad("sla_due_within", "must be a duration such as 30m or 1h")
+		} else {
+			due := f.Now.Add(d)
+			f.SLADueBefore = &due
+		}
+	}
+	switch q.Get("sort") {
+	case "", "-opened_at":
+	case "opened_at":
+		f.Ascending = true
+	default:
+		bad("sort", "must be opened_at or -opened_at")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad("limit", "must be a whole number from 1 to 100")
+		}
+		f.Limit = min(n, 100)
+	}
+	if v := q.Get("cursor"); v != "" {
+		cur, err := DecodeCursor(v, f.Ascending)
+		if err != nil {
+			return f, err
+		}
+		f.After = &cur
+	}
+	if len(fe) > 0 {
+		return f, domain.Invalid("some query parameters are not valid", fe...)
+	}
+	return f, nil
+}
+
+func containsCode(v string) bool {
+	for _, c := range domain.SLACodes {
+		if string(c) == v {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) listTickets(c *gin.Context) {
+	f, err := s.ticketFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page, err := s.store.ListTickets(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ticketPageJSON{Items: make([]ticketJSON, 0, len(page.Tickets)), Total: page.Total, TotalCapped: page.TotalCapped}
+	for _, t := range page.Tickets {
+		out.Items = append(out.Items, s.ticketJSON(t, f.Now))
+	}
+	if page.Next != nil {
+		cur := encodeCursor(*page.Next, f.Ascending)
+		out.NextCursor = &cur
+	}
+	c.JSON(http.StatusOK, out)
+}

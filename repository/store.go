@@ -1,0 +1,200 @@
+// Package repository keeps the help desk's state in PostgreSQL (production)
+// or SQLite (the zero-setup default) through GORM. Row structs stay here;
+// callers see domain types only. Driver errors become domain errors at this
+// edge.
+package repository
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/pressly/goose/v3"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+
+	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/migrations"
+)
+
+// Store is the GORM-backed store of every aggregate.
+type Store struct {
+	db       *gorm.DB
+	sqlDB    *sql.DB
+	postgres bool
+}
+
+// Dialect returns "postgres" or "sqlite".
+func (s *Store) Dialect() string {
+	if s.postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// IsPostgresURL reports whether a database URL names PostgreSQL; anything
+// else is taken as a SQLite file path.
+func IsPostgresURL(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
+}
+
+// Open connects to the database named by url without migrating it.
+func Open(url string) (*Store, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true, // every write we make is already in an explicit transaction or single-statement
+		TranslateError:         true,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	s := &Store{postgres: IsPostgresURL(url)}
+	var dialector gorm.Dialector
+	if s.postgres {
+		dialector = postgres.Open(url)
+	} else {
+		dialector = sqlite.Open(sqliteDSN(url))
+	}
+	db, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if s.postgres {
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	} else {
+		// SQLite allows one writer; a single connection serialises
+		// transactions instead of failing them with SQLITE_BUSY.
+		sqlDB.SetMaxOpenConns(1)
+	}
+	s.db, s.sqlDB = db, sqlDB
+	return s, nil
+}
+
+func sqliteDSN(path string) string {
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+}
+
+// Migrate applies the embedded migrations of the store's dialect.
+func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	d := goose.DialectSQLite3
+	if s.postgres {
+		d = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(d, s.sqlDB, migrations.For(s.Dialect()))
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	res, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []string
+	for _, r := range res {
+		applied = append(applied, r.Source.Path)
+	}
+	return applied, nil
+}
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.sqlDB.Close() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return translate(s.sqlDB.PingContext(ctx))
+}
+
+type txKey struct{}
+
+// conn returns the transaction carried by ctx, or the pool bound to ctx.
+func (s *Store) conn(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return s.db.WithContext(ctx)
+}
+
+// InTx runs fn in one transaction; the store's methods called with the
+// context fn receives join it.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+	return translate(err)
+}
+
+// forUpdate locks the selected rows until the transaction ends. SQLite
+// has no row locks; its single connection serialises writers instead.
+func (s *Store) forUpdate(db *gorm.DB) *gorm.DB {
+	if s.postgres {
+		return db.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	return db
+}
+
+// translate turns driver errors into domain errors: not found, conflicts,
+// and an unreachable database (unavailable). Domain errors pass through.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	switch {
+	case errors.As(err, &de):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &domain.Error{Code: domain.CodeNotFound, Message: "not found", Err: err}
+	case errors.Is(err, gorm.ErrDuplicatedKey):
+		return &domain.Error{Code: domain.CodeConflict, Message: "it already exists", Err: err}
+	case errors.Is(err, gorm.ErrForeignKeyViolated):
+		return &domain.Error{Code: domain.CodeUnprocessable, Message: "it refers to something that does not exist", Err: err}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return &domain.Error{Code: domain.CodeUnavailable, Message: "the request was cancelled or timed out", Err: err}
+	case unreachable(err):
+		return &domain.Error{Code: domain.CodeUnavailable, Message: "the database is unavailable", Err: err}
+	}
+	return err
+}
+
+// unreachable reports whether err means the database could not be reached,
+// as opposed to a query it refused.
+func unreachable(err error) bool {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		// Class 08 is connection exceptions, 57P is operator intervention
+		// (shutdown, crash recovery).
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	return errors.As(err, &netErr) || errors.As(err, &connErr) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, sql.ErrConnDone) || pgconn.SafeToRetry(err) ||
+		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "failed to connect")
+}
+
+// notFound is a not-found error that names what was looked for.
+func notFound(format string, args ...any) error {
+	return domain.Errorf(domain.CodeNotFound, format, args...)
+}
