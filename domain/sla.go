@@ -151,7 +151,7 @@ func StartClocks(t Ticket, targets SLATargets, wt WorkingTime) []SLAClock {
 		}
 		c := SLAClock{Code: tg.Code, Target: tg.Target, Basis: tg.Basis, StartedAt: t.OpenedAt}
 		if tg.Basis == BasisWorking {
-			c.Deadline = wt.Add(t.OpenedAt, tg.Target)
+			c.Deadline = wt.Add(t.OpenedAt, tg.Target).UTC()
 		} else {
 			c.Deadline = t.OpenedAt.Add(tg.Target)
 		}

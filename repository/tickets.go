@@ -194,12 +194,18 @@ func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
 
 // GetTicket returns one ticket with its SLA clocks.
 func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) {
-	return s.getTicket(s.conn(ctx), id)
+	return s.getTicket(s.conn(ctx), id, false)
 }
 
-func (s *Store) getTicket(db *gorm.DB, id int64) (domain.Ticket, error) {
+// getTicket reads a ticket and its clocks; lock holds the ticket's row
+// until the transaction ends.
+func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, error) {
 	var row ticketRow
-	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
+	q := db
+	if lock {
+		q = s.forUpdate(db)
+	}
+	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
 		if err == gorm.ErrRecordNotFound {
 			return domain.Ticket{}, notFound("ticket %d not found", id)
 		}
@@ -222,7 +228,7 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
 		var err error
-		if t, err = s.getTicket(s.forUpdate(db), id); err != nil {
+		if t, err = s.getTicket(db, id, true); err != nil {
 			return err
 		}
 		before := t.Version
