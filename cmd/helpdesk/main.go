@@ -2,6 +2,8 @@
 //
 //	helpdesk [serve]   migrate the database and serve the API (default)
 //	helpdesk migrate   apply the database migrations and exit
+//	helpdesk healthcheck  exit 0 when the local server answers /readyz (for
+//	                      container healthchecks on an image without curl)
 //	helpdesk version   print the version
 //
 // Configuration is read from the environment; see README.md.
@@ -116,8 +118,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	case "version":
 		fmt.Fprintln(stdout, version)
 		return nil
+	case "healthcheck":
+		return healthcheck(ctx, cfg.addr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate or version)", cmd)
+		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or version)", cmd)
 	}
 
 	store, err := repository.Open(cfg.databaseURL)
@@ -149,6 +153,32 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	return serve(ctx, cfg, srv, log)
+}
+
+// healthcheck asks the server listening on addr whether it is ready.
+func healthcheck(ctx context.Context, addr string) error {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+net.JoinHostPort(host, port)+"/readyz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("readyz answered %s", resp.Status)
+	}
+	return nil
 }
 
 // migrateWithRetry waits for a database that is still starting (compose
