@@ -89,6 +89,8 @@ func (s *Server) routes() {
 	for path, action := range ticketActionPaths {
 		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, staff, s.ticketAction(action))
 	}
+	s.interventionRoutes(v1)
+	s.reportRoutes(v1)
 	// @more-routes: each further resource adds one line above this comment.
 }
 

@@ -54,6 +54,18 @@ type Store interface {
 	UpdateTicket(ctx context.Context, id int64, fn func(*domain.Ticket) (domain.Event, error)) (domain.Ticket, domain.Event, error)
 	TicketEvents(ctx context.Context, ticketID int64) ([]domain.Event, error)
 	ListTickets(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
+
+	CreateIntervention(ctx context.Context, iv domain.Intervention, requested domain.InterventionEvent) (domain.Intervention, error)
+	GetIntervention(ctx context.Context, id int64) (domain.Intervention, error)
+	UpdateIntervention(ctx context.Context, id int64, fn func(*domain.Intervention) (domain.InterventionEvent, error)) (domain.Intervention, domain.InterventionEvent, error)
+	InterventionEvents(ctx context.Context, interventionID int64) ([]domain.InterventionEvent, error)
+	ListInterventions(ctx context.Context, f domain.InterventionFilter) (domain.InterventionPage, error)
+	InterventionStats(ctx context.Context, f domain.InterventionStatsFilter) ([]domain.InterventionStatsRow, error)
+
+	TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error)
+	TicketYearStats(ctx context.Context, q domain.YearStatsQuery) ([]domain.YearStatsRow, error)
+	SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.SLACounts, error)
+	ImportTickets(ctx context.Context, rows []domain.TicketImport) (domain.ImportResult, error)
 }
 
 // Config holds the API's settings.

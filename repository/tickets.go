@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -164,6 +165,11 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
+	if s.postgres {
+		id, err := createTicketOneStatement(s.conn(ctx), t, opened)
+		t.ID = id
+		return t, err
+	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
 		row := toTicketRow(t)
@@ -179,6 +185,52 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 		return translate(db.Create(&ev).Error)
 	})
 	return t, err
+}
+
+// createTicketOneStatement writes a ticket, its clocks and its opening
+// event in one PostgreSQL statement: one round trip instead of three, and
+// atomic without a transaction of its own. Keep its columns in step with
+// ticketRow, clockRow and eventRow.
+func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event) (int64, error) {
+	r, ev := toTicketRow(t), toEventRow(opened)
+	var q strings.Builder
+	q.WriteString(`WITH t AS (
+    INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id,
+        opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    RETURNING id
+)`)
+	args := []any{r.EnteCode, r.Subject, r.Description, r.Service, r.Channel, r.Level, r.Status, r.AssigneeID,
+		r.OpenedBy, r.OpenedAt, r.OpenedYear, r.OpenedMonth, r.UpdatedAt, r.ClosedAt, r.Reason, r.ExternalID, r.Version}
+	if len(t.Clocks) > 0 {
+		// VALUES does not take its types from the target columns: cast.
+		q.WriteString(`, c AS (
+    INSERT INTO sla_clocks (ticket_id, code, target_seconds, basis, started_at, deadline, stopped_at, elapsed_seconds)
+    SELECT t.id, v.* FROM t, (VALUES `)
+		for i, c := range t.Clocks {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?::text, ?::bigint, ?::text, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?::bigint)")
+			cr := toClockRow(0, c)
+			args = append(args, cr.Code, cr.TargetSeconds, cr.Basis, cr.StartedAt, cr.Deadline, cr.StoppedAt, cr.ElapsedSeconds)
+		}
+		q.WriteString(`) AS v
+)`)
+	}
+	q.WriteString(`, e AS (
+    INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal,
+        from_status, to_status, from_level, to_level)
+    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM t
+)
+SELECT id FROM t`)
+	args = append(args, ev.Action, ev.ActorID, ev.ActorName, ev.At, ev.Body, ev.Internal,
+		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel)
+	var id int64
+	if err := db.Raw(q.String(), args...).Scan(&id).Error; err != nil {
+		return 0, translate(err)
+	}
+	return id, nil
 }
 
 func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
@@ -197,25 +249,50 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
-// getTicket reads a ticket and its clocks; lock holds the ticket's row
-// until the transaction ends.
+// ticketClockRow is a ticket joined with one of its clocks (nil fields
+// when it has none), so that a ticket and its clocks come in one round
+// trip.
+type ticketClockRow struct {
+	Ticket             ticketRow `gorm:"embedded"`
+	ClockCode          *string
+	ClockTargetSeconds *int64
+	ClockBasis         *string
+	ClockStartedAt     *time.Time
+	ClockDeadline      *time.Time
+	ClockStoppedAt     *time.Time
+	ClockElapsed       *int64
+}
+
+const ticketClockColumns = "t.*, c.code AS clock_code, c.target_seconds AS clock_target_seconds, c.basis AS clock_basis, " +
+	"c.started_at AS clock_started_at, c.deadline AS clock_deadline, c.stopped_at AS clock_stopped_at, c.elapsed_seconds AS clock_elapsed"
+
+// getTicket reads a ticket and its clocks in one query; lock holds the
+// ticket's row until the transaction ends.
 func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, error) {
-	var row ticketRow
-	q := db
-	if lock {
-		q = s.forUpdate(db)
+	q := db.Table("tickets AS t").Select(ticketClockColumns).
+		Joins("LEFT JOIN sla_clocks c ON c.ticket_id = t.id").Where("t.id = ?", id).Order("c.code")
+	if lock && s.postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "t"}})
 	}
-	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return domain.Ticket{}, notFound("ticket %d not found", id)
-		}
+	var rows []ticketClockRow
+	if err := q.Scan(&rows).Error; err != nil {
 		return domain.Ticket{}, translate(err)
+	}
+	if len(rows) == 0 {
+		return domain.Ticket{}, notFound("ticket %d not found", id)
 	}
 	var clocks []clockRow
-	if err := db.Where("ticket_id = ?", id).Order("code").Find(&clocks).Error; err != nil {
-		return domain.Ticket{}, translate(err)
+	for _, r := range rows {
+		if r.ClockCode == nil {
+			continue
+		}
+		clocks = append(clocks, clockRow{
+			TicketID: id, Code: *r.ClockCode, TargetSeconds: deref(r.ClockTargetSeconds), Basis: deref(r.ClockBasis),
+			StartedAt: deref(r.ClockStartedAt), Deadline: deref(r.ClockDeadline), StoppedAt: r.ClockStoppedAt,
+			ElapsedSeconds: deref(r.ClockElapsed),
+		})
 	}
-	return row.toDomain(clocks), nil
+	return rows[0].Ticket.toDomain(clocks), nil
 }
 
 // UpdateTicket locks the ticket, lets fn change it and name the event that
@@ -232,6 +309,7 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			return err
 		}
 		before := t.Version
+		stopped := clockStops(t.Clocks)
 		if ev, err = fn(&t); err != nil {
 			return err
 		}
@@ -245,6 +323,9 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 		}
 		for _, c := range t.Clocks {
 			cr := toClockRow(id, c)
+			if old, ok := stopped[cr.Code]; ok && sameStop(old, cr) {
+				continue // unchanged: an update would only cost a round trip and the rollup trigger
+			}
 			if err := db.Model(&clockRow{}).Where("ticket_id = ? AND code = ?", id, cr.Code).
 				Updates(map[string]any{"stopped_at": cr.StoppedAt, "elapsed_seconds": cr.ElapsedSeconds}).Error; err != nil {
 				return translate(err)
@@ -258,6 +339,23 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 		return nil
 	})
 	return t, ev, err
+}
+
+// clockStops records each clock's stop as it was read, so that only the
+// clocks an action changed are written back.
+func clockStops(cs []domain.SLAClock) map[string]clockRow {
+	m := make(map[string]clockRow, len(cs))
+	for _, c := range cs {
+		m[string(c.Code)] = toClockRow(0, c)
+	}
+	return m
+}
+
+func sameStop(a, b clockRow) bool {
+	if (a.StoppedAt == nil) != (b.StoppedAt == nil) || a.ElapsedSeconds != b.ElapsedSeconds {
+		return false
+	}
+	return a.StoppedAt == nil || a.StoppedAt.Equal(*b.StoppedAt)
 }
 
 // TicketEvents returns a ticket's history, oldest first.

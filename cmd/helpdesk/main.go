@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -108,6 +109,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
 	slog.SetDefault(log)
+	if addr := getenv("HELPDESK_PPROF_ADDR"); addr != "" {
+		go servePprof(addr, log)
+	}
 
 	cmd := "serve"
 	if len(args) > 0 {
@@ -259,4 +263,21 @@ func serve(ctx context.Context, cfg config, h http.Handler, log *slog.Logger) er
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// servePprof serves the runtime profiles on their own listener, opt-in
+// with HELPDESK_PPROF_ADDR (e.g. 127.0.0.1:6060) and never on the API's
+// address, for profiling a benchmark run (see BENCHMARKS.md).
+func servePprof(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Warn("serving pprof profiles", "addr", addr)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("pprof listener stopped", "err", err)
+	}
 }

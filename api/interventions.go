@@ -1,0 +1,642 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// Who may do what with interventions. Technicians do not request: a
+// request comes from the ente or the help desk. The domain checks the
+// same rules again, so they hold whoever calls it.
+var (
+	interventionRequesters = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
+	interventionViewers    = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
+	interventionPlanners   = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician}
+	interventionWorkers    = []domain.Role{domain.RoleAdmin, domain.RoleTechnician}
+	interventionCancellers = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
+)
+
+func (s *Server) interventionRoutes(v1 string) {
+	s.handle(http.MethodGet, v1+"/interventions", interventionViewers, s.listInterventions)
+	s.handle(http.MethodPost, v1+"/interventions", interventionRequesters, s.createIntervention)
+	s.handle(http.MethodGet, v1+"/interventions/:id", interventionViewers, s.getIntervention)
+	s.handle(http.MethodGet, v1+"/interventions/:id/events", interventionViewers, s.interventionEvents)
+	s.handle(http.MethodPost, v1+"/interventions/:id/schedule", interventionPlanners, s.interventionAction(domain.InterventionSchedule))
+	s.handle(http.MethodPost, v1+"/interventions/:id/start", interventionWorkers, s.interventionAction(domain.InterventionStart))
+	s.handle(http.MethodPost, v1+"/interventions/:id/complete", interventionWorkers, s.interventionAction(domain.InterventionComplete))
+	s.handle(http.MethodPost, v1+"/interventions/:id/cancel", interventionCancellers, s.interventionAction(domain.InterventionCancel))
+	s.handle(http.MethodGet, v1+"/reports/interventions", readers, s.interventionReport)
+}
+
+type technicianJSON struct {
+	ID       int64  `json:"id"`
+	Username string `json:"username"`
+}
+
+type interventionLinksJSON struct {
+	Self    string `json:"self"`
+	History string `json:"history"`
+}
+
+type interventionJSON struct {
+	ID             int64                     `json:"id"`
+	Ente           string                    `json:"ente"`
+	TicketID       *int64                    `json:"ticket_id"`
+	Tier           domain.Tier               `json:"tier"`
+	Description    string                    `json:"description"`
+	Status         domain.InterventionStatus `json:"status"`
+	Technician     *technicianJSON           `json:"technician"`
+	PlannedAt      *time.Time                `json:"planned_at"`
+	RequestedBy    *int64                    `json:"requested_by"`
+	RequestedAt    time.Time                 `json:"requested_at"`
+	Deadline       time.Time                 `json:"deadline"`
+	Overdue        bool                      `json:"overdue"`
+	StartedAt      *time.Time                `json:"started_at"`
+	CompletedAt    *time.Time                `json:"completed_at"`
+	CancelledAt    *time.Time                `json:"cancelled_at"`
+	Outcome        string                    `json:"outcome,omitempty"`
+	CancelReason   string                    `json:"cancel_reason,omitempty"`
+	OnTime         *bool                     `json:"on_time"`
+	WorkingMinutes *float64                  `json:"working_minutes"`
+	UpdatedAt      time.Time                 `json:"updated_at"`
+	Version        int                       `json:"version"`
+	Links          interventionLinksJSON     `json:"links"`
+}
+
+func interventionURL(id int64) string { return fmt.Sprintf("/api/v1/interventions/%d", id) }
+
+func (s *Server) interventionJSON(iv domain.Intervention, now time.Time) interventionJSON {
+	out := interventionJSON{
+		ID: iv.ID, Ente: iv.EnteCode, TicketID: iv.TicketID, Tier: iv.Tier, Description: iv.Description,
+		Status: iv.Status, PlannedAt: s.localPtr(iv.PlannedAt), RequestedAt: s.local(iv.RequestedAt),
+		Deadline: s.local(iv.Deadline), Overdue: iv.Overdue(now), StartedAt: s.localPtr(iv.StartedAt),
+		CompletedAt: s.localPtr(iv.CompletedAt), CancelledAt: s.localPtr(iv.CancelledAt),
+		Outcome: iv.Outcome, CancelReason: iv.CancelReason, OnTime: iv.OnTime(),
+		UpdatedAt: s.local(iv.UpdatedAt), Version: iv.Version,
+		Links: interventionLinksJSON{Self: interventionURL(iv.ID), History: interventionURL(iv.ID) + "/events"},
+	}
+	if iv.TechnicianID != nil {
+		out.Technician = &technicianJSON{ID: *iv.TechnicianID, Username: iv.TechnicianName}
+	}
+	if iv.RequestedBy != 0 {
+		out.RequestedBy = &iv.RequestedBy
+	}
+	if iv.Status == domain.InterventionCompleted {
+		m := float64(iv.WorkingSeconds) / 60
+		out.WorkingMinutes = &m
+	}
+	return out
+}
+
+type createInterventionRequest struct {
+	Ente        string      `json:"ente"`
+	TicketID    *int64      `json:"ticket_id"`
+	Tier        domain.Tier `json:"tier"`
+	Description string      `json:"description"`
+}
+
+func (s *Server) createIntervention(c *gin.Context) {
+	var req createInterventionRequest
+	body, err := s.bindJSON(c, &req)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := mustPrincipal(c)
+	n := domain.NewIntervention{EnteCode: req.Ente, TicketID: req.TicketID, Tier: req.Tier, Description: req.Description}
+	if p.Role == domain.RoleEnte && n.EnteCode == "" {
+		n.EnteCode = p.EnteCode
+	}
+	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
+		iv, err := s.requestIntervention(ctx, n, p)
+		if err != nil {
+			return domain.StoredResponse{}, err
+		}
+		b, err := json.Marshal(s.interventionJSON(iv, s.now()))
+		return domain.StoredResponse{Status: http.StatusCreated, Location: interventionURL(iv.ID), Body: b}, err
+	})
+}
+
+// requestIntervention validates the request, computes the deadline on the
+// ente's calendar and stores the intervention with its first event.
+func (s *Server) requestIntervention(ctx context.Context, n domain.NewIntervention, p domain.Principal) (domain.Intervention, error) {
+	if err := n.Validate(); err != nil {
+		return domain.Intervention{}, err
+	}
+	ente, err := s.store.GetEnte(ctx, n.EnteCode)
+	if errors.Is(err, domain.ErrNotFound) {
+		return domain.Intervention{}, &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", n.EnteCode),
+			Fields: []domain.FieldError{{Field: "ente", Detail: "is not a known ente code"}}}
+	}
+	if err != nil {
+		return domain.Intervention{}, err
+	}
+	cal, err := s.store.Calendar(ctx, n.EnteCode)
+	if err != nil {
+		return domain.Intervention{}, err
+	}
+	iv, ev, err := domain.RequestIntervention(n, ente, p, s.now(), cal)
+	if err != nil {
+		return domain.Intervention{}, err
+	}
+	if n.TicketID != nil {
+		// Not found and another ente's ticket answer alike, so an ente user
+		// learns nothing about tickets that are not theirs.
+		t, err := s.store.GetTicket(ctx, *n.TicketID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return domain.Intervention{}, err
+		}
+		if err != nil || t.EnteCode != n.EnteCode {
+			return domain.Intervention{}, &domain.Error{Code: domain.CodeUnprocessable,
+				Message: fmt.Sprintf("there is no ticket %d of ente %q", *n.TicketID, n.EnteCode),
+				Fields:  []domain.FieldError{{Field: "ticket_id", Detail: "is not a ticket of this ente"}}}
+		}
+	}
+	return s.store.CreateIntervention(ctx, iv, ev)
+}
+
+// visibleIntervention loads an intervention the principal may see; another
+// ente's intervention is not found, so its existence does not leak.
+func (s *Server) visibleIntervention(c *gin.Context) (domain.Intervention, bool) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return domain.Intervention{}, false
+	}
+	iv, err := s.store.GetIntervention(c.Request.Context(), id)
+	if err == nil && !mustPrincipal(c).SeesEnte(iv.EnteCode) {
+		err = domain.Errorf(domain.CodeNotFound, "intervention %d not found", id)
+	}
+	if err != nil {
+		fail(c, err)
+		return domain.Intervention{}, false
+	}
+	return iv, true
+}
+
+func (s *Server) getIntervention(c *gin.Context) {
+	iv, ok := s.visibleIntervention(c)
+	if !ok {
+		return
+	}
+	if c.GetHeader("If-None-Match") == etag(iv.Version) {
+		c.Header("ETag", etag(iv.Version))
+		c.Status(http.StatusNotModified)
+		return
+	}
+	writeJSON(c, http.StatusOK, iv.Version, s.interventionJSON(iv, s.now()))
+}
+
+type interventionEventJSON struct {
+	ID           int64                     `json:"id"`
+	Action       domain.InterventionAction `json:"action"`
+	ActorID      *int64                    `json:"actor_id"`
+	Actor        string                    `json:"actor"`
+	At           time.Time                 `json:"at"`
+	Note         string                    `json:"note,omitempty"`
+	FromStatus   domain.InterventionStatus `json:"from_status,omitempty"`
+	ToStatus     domain.InterventionStatus `json:"to_status"`
+	TechnicianID *int64                    `json:"technician_id,omitempty"`
+	PlannedAt    *time.Time                `json:"planned_at,omitempty"`
+}
+
+func (s *Server) interventionEventJSON(e domain.InterventionEvent) interventionEventJSON {
+	out := interventionEventJSON{
+		ID: e.ID, Action: e.Action, Actor: e.ActorName, At: s.local(e.At), Note: e.Note,
+		FromStatus: e.FromStatus, ToStatus: e.ToStatus, TechnicianID: e.TechnicianID, PlannedAt: s.localPtr(e.PlannedAt),
+	}
+	if e.ActorID != 0 {
+		out.ActorID = &e.ActorID
+	}
+	return out
+}
+
+func (s *Server) interventionEvents(c *gin.Context) {
+	iv, ok := s.visibleIntervention(c)
+	if !ok {
+		return
+	}
+	evs, err := s.store.InterventionEvents(c.Request.Context(), iv.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]interventionEventJSON, len(evs))
+	for i, e := range evs {
+		out[i] = s.interventionEventJSON(e)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": out})
+}
+
+// interventionActionRequest holds what any action may carry; each action
+// accepts only its own fields.
+type interventionActionRequest struct {
+	TechnicianID *int64  `json:"technician_id"`
+	PlannedAt    *string `json:"planned_at"`
+	Outcome      *string `json:"outcome"`
+	Reason       *string `json:"reason"`
+}
+
+// interventionActionFields lists the body fields each action accepts.
+var interventionActionFields = map[domain.InterventionAction][]string{
+	domain.InterventionSchedule: {"technician_id", "planned_at"},
+	domain.InterventionStart:    nil,
+	domain.InterventionComplete: {"outcome"},
+	domain.InterventionCancel:   {"reason"},
+}
+
+// command turns the body of an action into a domain command, rejecting
+// fields that belong to other actions.
+func (s *Server) interventionCommand(a domain.InterventionAction, req interventionActionRequest, p domain.Principal) (domain.InterventionCommand, error) {
+	cmd := domain.InterventionCommand{Action: a, By: p, At: s.now()}
+	var fe []domain.FieldError
+	for field, given := range map[string]bool{
+		"technician_id": req.TechnicianID != nil, "planned_at": req.PlannedAt != nil,
+		"outcome": req.Outcome != nil, "reason": req.Reason != nil,
+	} {
+		if given && !slices.Contains(interventionActionFields[a], field) {
+			fe = append(fe, domain.FieldError{Field: field, Detail: "is not a field of " + string(a)})
+		}
+	}
+	if len(fe) > 0 {
+		return cmd, domain.Invalid("the request has a field that is not allowed", fe...)
+	}
+	switch a {
+	case domain.InterventionSchedule:
+		if req.TechnicianID != nil {
+			cmd.TechnicianID = *req.TechnicianID
+		} else if p.Role == domain.RoleTechnician {
+			cmd.TechnicianID = p.UserID // a technician schedules themselves unless they name a colleague
+		}
+		if req.PlannedAt != nil {
+			t, err := time.Parse(time.RFC3339Nano, *req.PlannedAt)
+			if err != nil {
+				return cmd, domain.Invalid("planned_at is not a time", domain.FieldError{Field: "planned_at", Detail: "must be an RFC 3339 instant"})
+			}
+			cmd.PlannedAt = t.UTC().Truncate(time.Microsecond)
+		}
+	case domain.InterventionComplete:
+		if req.Outcome != nil {
+			cmd.Note = *req.Outcome
+		}
+	case domain.InterventionCancel:
+		if req.Reason != nil {
+			cmd.Note = *req.Reason
+		}
+	}
+	return cmd, nil
+}
+
+// technician checks that the scheduled user is an active technician and
+// returns their username for display.
+func (s *Server) technician(ctx context.Context, id int64) (string, error) {
+	bad := &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("user %d is not an active technician", id),
+		Fields: []domain.FieldError{{Field: "technician_id", Detail: "must be the id of an active technician"}}}
+	u, err := s.store.GetUser(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return "", bad
+	}
+	if err != nil {
+		return "", err
+	}
+	if u.Role != domain.RoleTechnician || !u.Active {
+		return "", bad
+	}
+	return u.Username, nil
+}
+
+// interventionAction applies one step of the lifecycle under the row lock,
+// honouring If-Match, and answers with the changed intervention.
+func (s *Server) interventionAction(a domain.InterventionAction) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		var req interventionActionRequest
+		if c.Request.ContentLength != 0 {
+			if _, err := s.bindJSON(c, &req); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		want, hasIfMatch, err := ifMatch(c)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		cmd, err := s.interventionCommand(a, req, mustPrincipal(c))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		iv, ok := s.visibleIntervention(c)
+		if !ok {
+			return
+		}
+		ctx := c.Request.Context()
+		if a == domain.InterventionSchedule && cmd.TechnicianID > 0 {
+			if cmd.TechnicianName, err = s.technician(ctx, cmd.TechnicianID); err != nil {
+				fail(c, err)
+				return
+			}
+		}
+		cal, err := s.store.Calendar(ctx, iv.EnteCode)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		iv, _, err = s.store.UpdateIntervention(ctx, iv.ID, func(iv *domain.Intervention) (domain.InterventionEvent, error) {
+			if err := checkVersion(want, hasIfMatch, iv.Version, fmt.Sprintf("intervention %d", iv.ID)); err != nil {
+				return domain.InterventionEvent{}, err
+			}
+			return iv.Apply(cmd, cal)
+		})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		writeJSON(c, http.StatusOK, iv.Version, s.interventionJSON(iv, s.now()))
+	}
+}
+
+type interventionPageJSON struct {
+	Items      []interventionJSON `json:"items"`
+	NextCursor *string            `json:"next_cursor"`
+}
+
+// interventionListQuery are the query parameters of GET /interventions.
+var interventionListQuery = map[string]bool{
+	"ente": true, "status": true, "tier": true, "technician": true, "overdue": true,
+	"requested_from": true, "requested_to": true, "sort": true, "limit": true, "cursor": true,
+}
+
+func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, error) {
+	p := mustPrincipal(c)
+	f := domain.InterventionFilter{Limit: 25, Now: s.now()}
+	var fe []domain.FieldError
+	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
+	q := c.Request.URL.Query()
+	for k := range q {
+		if !interventionListQuery[k] {
+			bad(k, "is not a known parameter")
+		}
+	}
+	f.EnteCode = q.Get("ente")
+	if p.Role == domain.RoleEnte {
+		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
+			return f, domain.Errorf(domain.CodeForbidden, "an ente user can only list interventions of their own ente")
+		}
+		f.EnteCode = p.EnteCode
+	}
+	if v := q.Get("status"); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			if !domain.InterventionStatus(st).Valid() {
+				bad("status", "must be a comma-separated list of requested, scheduled, in_progress, completed, cancelled")
+				break
+			}
+			f.Statuses = append(f.Statuses, domain.InterventionStatus(st))
+		}
+	}
+	if v := q.Get("tier"); v != "" {
+		for _, t := range strings.Split(v, ",") {
+			if !domain.Tier(t).Valid() {
+				bad("tier", "must be a comma-separated list of 30m, 4h, 8h, nbd")
+				break
+			}
+			f.Tiers = append(f.Tiers, domain.Tier(t))
+		}
+	}
+	if v := q.Get("technician"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if v == "me" {
+			id, err = p.UserID, nil
+		}
+		if err != nil || id < 1 {
+			bad("technician", "must be a user id or me")
+		}
+		f.TechnicianID = &id
+	}
+	switch v := q.Get("overdue"); v {
+	case "":
+	case "true", "false":
+		o := v == "true"
+		f.Overdue = &o
+	default:
+		bad("overdue", "must be true or false")
+	}
+	for _, tp := range []struct {
+		name string
+		dst  **time.Time
+	}{{"requested_from", &f.RequestedFrom}, {"requested_to", &f.RequestedTo}} {
+		if v := q.Get(tp.name); v != "" {
+			t, err := s.parseTime(tp.name, v)
+			if err != nil {
+				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
+				continue
+			}
+			*tp.dst = &t
+		}
+	}
+	switch q.Get("sort") {
+	case "", "-requested_at":
+	case "requested_at":
+		f.Ascending = true
+	default:
+		bad("sort", "must be requested_at or -requested_at")
+	}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			bad("limit", "must be a whole number from 1 to 100")
+		}
+		f.Limit = min(n, 100)
+	}
+	if v := q.Get("cursor"); v != "" {
+		// The cursor is the same opaque (instant, id) position as tickets'.
+		cur, err := DecodeCursor(v, f.Ascending)
+		if err != nil {
+			return f, err
+		}
+		f.After = &domain.InterventionCursor{RequestedAt: cur.OpenedAt, ID: cur.ID}
+	}
+	if len(fe) > 0 {
+		return f, domain.Invalid("some query parameters are not valid", fe...)
+	}
+	return f, nil
+}
+
+func (s *Server) listInterventions(c *gin.Context) {
+	f, err := s.interventionFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page, err := s.store.ListInterventions(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := interventionPageJSON{Items: make([]interventionJSON, 0, len(page.Interventions))}
+	for _, iv := range page.Interventions {
+		out.Items = append(out.Items, s.interventionJSON(iv, f.Now))
+	}
+	if page.Next != nil {
+		cur := encodeCursor(domain.TicketCursor{OpenedAt: page.Next.RequestedAt, ID: page.Next.ID}, f.Ascending)
+		out.NextCursor = &cur
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type interventionStatsRowJSON struct {
+	Tier                 *domain.Tier `json:"tier"`
+	Ente                 *string      `json:"ente"`
+	Month                *string      `json:"month"`
+	Count                int64        `json:"count"`
+	Completed            int64        `json:"completed"`
+	CompletedOnTime      int64        `json:"completed_on_time"`
+	OnTimeShare          *float64     `json:"on_time_share"`
+	MedianWorkingSeconds *int64       `json:"median_working_seconds"`
+	P90WorkingSeconds    *int64       `json:"p90_working_seconds"`
+}
+
+type interventionReportJSON struct {
+	From             time.Time                  `json:"from"`
+	To               time.Time                  `json:"to"`
+	Ente             *string                    `json:"ente"`
+	GroupBy          []string                   `json:"group_by"`
+	PercentileMethod string                     `json:"percentile_method"`
+	Rows             []interventionStatsRowJSON `json:"rows"`
+}
+
+// interventionReportQuery are the query parameters of the report.
+var interventionReportQuery = map[string]bool{"from": true, "to": true, "group_by": true, "ente": true, "locale": true}
+
+// interventionReportColumns is the CSV header; every report has all the
+// columns, empty where a key is not grouped by, so imports stay stable.
+var interventionReportColumns = []string{
+	"tier", "ente", "month", "count", "completed", "completed_on_time", "on_time_share",
+	"median_working_seconds", "p90_working_seconds",
+}
+
+func (s *Server) interventionStatsFilter(c *gin.Context) (domain.InterventionStatsFilter, string, error) {
+	p := mustPrincipal(c)
+	var f domain.InterventionStatsFilter
+	var fe []domain.FieldError
+	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
+	q := c.Request.URL.Query()
+	for k := range q {
+		if !interventionReportQuery[k] {
+			bad(k, "is not a known parameter")
+		}
+	}
+	year := s.local(s.now()).Year()
+	f.From = time.Date(year, time.January, 1, 0, 0, 0, 0, s.rome)
+	f.To = f.From.AddDate(1, 0, 0)
+	for _, tp := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &f.From}, {"to", &f.To}} {
+		if v := q.Get(tp.name); v != "" {
+			t, err := s.parseTime(tp.name, v)
+			if err != nil {
+				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
+				continue
+			}
+			*tp.dst = t
+		}
+	}
+	if v := q.Get("group_by"); v != "" {
+		f.GroupBy = strings.Split(v, ",")
+	}
+	f.EnteCode = q.Get("ente")
+	if p.Role == domain.RoleEnte {
+		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
+			return f, "", domain.Errorf(domain.CodeForbidden, "an ente user can only see the statistics of their own ente")
+		}
+		f.EnteCode = p.EnteCode
+	}
+	locale := q.Get("locale")
+	if locale != "" && locale != "it" && locale != "en" {
+		bad("locale", "must be it or en")
+	}
+	if len(fe) > 0 {
+		return f, "", domain.Invalid("some query parameters are not valid", fe...)
+	}
+	if err := f.Validate(); err != nil {
+		return f, "", err
+	}
+	return f, locale, nil
+}
+
+func (s *Server) interventionReport(c *gin.Context) {
+	asCSV, err := wantsCSV(c.GetHeader("Accept"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	f, locale, err := s.interventionStatsFilter(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.store.InterventionStats(c.Request.Context(), f)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := interventionReportJSON{
+		From: s.local(f.From), To: s.local(f.To), GroupBy: []string{}, PercentileMethod: "nearest-rank",
+		Rows: make([]interventionStatsRowJSON, len(rows)),
+	}
+	if f.EnteCode != "" {
+		out.Ente = &f.EnteCode
+	}
+	for _, g := range domain.InterventionGroupKeys {
+		if f.Groups(g) {
+			out.GroupBy = append(out.GroupBy, g)
+		}
+	}
+	for i, r := range rows {
+		rj := interventionStatsRowJSON{
+			Count: r.Count, Completed: r.Completed, CompletedOnTime: r.CompletedOnTime, OnTimeShare: r.OnTimeShare,
+			MedianWorkingSeconds: r.MedianSeconds, P90WorkingSeconds: r.P90Seconds,
+		}
+		if f.Groups(domain.GroupByTier) {
+			rj.Tier = &r.Tier
+		}
+		if f.Groups(domain.GroupByEnte) {
+			rj.Ente = &r.EnteCode
+		}
+		if f.Groups(domain.GroupByMonth) {
+			m := fmt.Sprintf("%04d-%02d", r.Year, r.Month)
+			rj.Month = &m
+		}
+		out.Rows[i] = rj
+	}
+	if !asCSV {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	cf := csvFormat{italian: locale == "it"}
+	records := make([][]string, len(out.Rows))
+	for i, r := range out.Rows {
+		var tier *string
+		if r.Tier != nil {
+			t := string(*r.Tier)
+			tier = &t
+		}
+		records[i] = []string{
+			cf.str(tier), cf.str(r.Ente), cf.str(r.Month), cf.int(r.Count), cf.int(r.Completed), cf.int(r.CompletedOnTime),
+			cf.num(r.OnTimeShare, 4), cf.optInt(r.MedianWorkingSeconds), cf.optInt(r.P90WorkingSeconds),
+		}
+	}
+	writeCSV(c, "interventions.csv", cf, interventionReportColumns, records)
+}

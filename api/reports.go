@@ -1,0 +1,603 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// reportRoutes registers the statistics the reporting tools and the yearly
+// report read, and the historical import that feeds them.
+func (s *Server) reportRoutes(v1 string) {
+	s.handle(http.MethodGet, v1+"/reports/tickets", readers, s.ticketReport)
+	s.handle(http.MethodGet, v1+"/reports/tickets/yoy", readers, s.ticketYoYReport)
+	s.handle(http.MethodGet, v1+"/reports/sla", readers, s.slaReport)
+	s.handle(http.MethodGet, v1+"/reports/annual/:year", readers, s.annualReport)
+	s.handle(http.MethodPost, v1+"/import/tickets", admins, s.importTickets)
+}
+
+// reportRequest holds what every report reads from its request: the
+// format, the ente it is scoped to, and the query parameters, with the
+// problems found so far.
+type reportRequest struct {
+	q    url.Values
+	fe   []domain.FieldError
+	csv  bool
+	cf   csvFormat
+	ente string
+}
+
+func (r *reportRequest) bad(field, detail string) {
+	r.fe = append(r.fe, domain.FieldError{Field: field, Detail: detail})
+}
+
+// err is the 400 for every problem found, or nil.
+func (r *reportRequest) err() error {
+	if len(r.fe) == 0 {
+		return nil
+	}
+	return domain.Invalid("some query parameters are not valid", r.fe...)
+}
+
+// entePtr is the scope as JSON shows it: null for every ente.
+func (r *reportRequest) entePtr() *string {
+	if r.ente == "" {
+		return nil
+	}
+	return &r.ente
+}
+
+// newReportRequest checks the Accept header (406), the parameter names,
+// the locale and the ente: an ente user sees their own ente only, and
+// naming another is a 403.
+func (s *Server) newReportRequest(c *gin.Context, params ...string) (*reportRequest, error) {
+	asCSV, err := wantsCSV(c.GetHeader("Accept"))
+	if err != nil {
+		return nil, err
+	}
+	r := &reportRequest{q: c.Request.URL.Query(), csv: asCSV}
+	known := map[string]bool{"ente": true, "locale": true}
+	for _, p := range params {
+		known[p] = true
+	}
+	for k := range r.q {
+		if !known[k] {
+			r.bad(k, "is not a known parameter")
+		}
+	}
+	switch r.q.Get("locale") {
+	case "", "en":
+	case "it":
+		r.cf.italian = true
+	default:
+		r.bad("locale", "must be it or en")
+	}
+	r.ente = r.q.Get("ente")
+	if p := mustPrincipal(c); p.Role == domain.RoleEnte {
+		if r.ente != "" && r.ente != p.EnteCode {
+			return nil, domain.Errorf(domain.CodeForbidden, "an ente user can only see the statistics of their own ente")
+		}
+		r.ente = p.EnteCode
+	} else if r.ente != "" {
+		if _, err := s.store.GetEnte(c.Request.Context(), r.ente); errors.Is(err, domain.ErrNotFound) {
+			r.bad("ente", "is not a known ente code")
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// period reads from and to (an RFC 3339 instant or a date, midnight in
+// Rome), the current year by default.
+func (s *Server) period(r *reportRequest) (from, to time.Time) {
+	from = time.Date(s.local(s.now()).Year(), time.January, 1, 0, 0, 0, 0, s.rome)
+	to = from.AddDate(1, 0, 0)
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := r.q.Get(p.name); v != "" {
+			t, err := s.parseTime(p.name, v)
+			if err != nil {
+				r.bad(p.name, "must be a YYYY-MM-DD date or an RFC 3339 instant")
+				continue
+			}
+			*p.dst = t
+		}
+	}
+	if !from.Before(to) {
+		r.bad("to", "must be after from")
+	}
+	return from, to
+}
+
+func (r *reportRequest) groupBy() []domain.Dimension {
+	g, err := domain.ParseGroupBy(r.q.Get("group_by"))
+	var de *domain.Error
+	if errors.As(err, &de) {
+		r.fe = append(r.fe, de.Fields...)
+	}
+	return g
+}
+
+// reportCountsJSON are the help-desk table's figures for one group.
+type reportCountsJSON struct {
+	Nuovo           int64    `json:"nuovo"`
+	Aperto          int64    `json:"aperto"`
+	Risolto         int64    `json:"risolto"`
+	NonDiCompetenza int64    `json:"non_di_competenza"`
+	Gestiti         int64    `json:"gestiti"`
+	ResolutionRate  *float64 `json:"resolution_rate"`
+	ResolvedPercent *float64 `json:"resolved_percent"`
+}
+
+func countsJSON(c domain.StatusCounts) reportCountsJSON {
+	out := reportCountsJSON{Nuovo: c.Nuovo, Aperto: c.Aperto, Risolto: c.Risolto, NonDiCompetenza: c.NonDiCompetenza, Gestiti: c.Gestiti()}
+	if rate, ok := c.ResolutionRate(); ok {
+		out.ResolutionRate = &rate
+	}
+	if pct, ok := c.ResolvedPercent(); ok {
+		out.ResolvedPercent = &pct
+	}
+	return out
+}
+
+// countColumns are the CSV columns of reportCountsJSON.
+var countColumns = []string{"nuovo", "aperto", "risolto", "non_di_competenza", "gestiti", "resolution_rate", "resolved_percent"}
+
+func (f csvFormat) counts(c reportCountsJSON) []string {
+	return []string{f.int(c.Nuovo), f.int(c.Aperto), f.int(c.Risolto), f.int(c.NonDiCompetenza), f.int(c.Gestiti),
+		f.num(c.ResolutionRate, 4), f.num(c.ResolvedPercent, 1)}
+}
+
+// groupKeyJSON names a group; the dimensions not grouped by are null.
+type groupKeyJSON struct {
+	Level   *domain.Level   `json:"level"`
+	Status  *domain.Status  `json:"status"`
+	Ente    *string         `json:"ente"`
+	Service *string         `json:"service"`
+	Channel *domain.Channel `json:"channel"`
+}
+
+// keyColumns are the CSV columns of groupKeyJSON, then month.
+var keyColumns = []string{"level", "status", "ente", "service", "channel", "month"}
+
+func keyJSON(k domain.GroupKey, dims []domain.Dimension) groupKeyJSON {
+	var out groupKeyJSON
+	for _, d := range dims {
+		switch d {
+		case domain.DimLevel:
+			out.Level = &k.Level
+		case domain.DimStatus:
+			out.Status = &k.Status
+		case domain.DimEnte:
+			out.Ente = &k.EnteCode
+		case domain.DimService:
+			out.Service = &k.Service
+		case domain.DimChannel:
+			out.Channel = &k.Channel
+		}
+	}
+	return out
+}
+
+func (f csvFormat) key(k groupKeyJSON) []string {
+	cells := make([]string, 0, len(keyColumns))
+	if k.Level != nil {
+		cells = append(cells, f.int(int64(*k.Level)))
+	} else {
+		cells = append(cells, "")
+	}
+	str := func(v *string) string { return f.str(v) }
+	cells = append(cells, str((*string)(k.Status)), str(k.Ente), str(k.Service), str((*string)(k.Channel)))
+	return cells
+}
+
+func grouped(dims []domain.Dimension, d domain.Dimension) bool {
+	for _, x := range dims {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+type ticketStatsRowJSON struct {
+	groupKeyJSON
+	Month *string `json:"month"` // YYYY-MM in Rome
+	reportCountsJSON
+}
+
+type ticketReportJSON struct {
+	From    time.Time            `json:"from"`
+	To      time.Time            `json:"to"`
+	Ente    *string              `json:"ente"`
+	GroupBy []domain.Dimension   `json:"group_by"`
+	Rows    []ticketStatsRowJSON `json:"rows"`
+	Total   reportCountsJSON     `json:"total"`
+}
+
+// ticketReport counts the tickets opened in a period by status, per group.
+func (s *Server) ticketReport(c *gin.Context) {
+	r, err := s.newReportRequest(c, "from", "to", "group_by")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	from, to := s.period(r)
+	dims := r.groupBy()
+	if err := r.err(); err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.store.TicketStats(c.Request.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: r.ente, GroupBy: dims})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ticketReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), GroupBy: dims,
+		Rows: make([]ticketStatsRowJSON, len(rows))}
+	if dims == nil {
+		out.GroupBy = []domain.Dimension{}
+	}
+	var total domain.StatusCounts
+	for i, row := range rows {
+		rj := ticketStatsRowJSON{groupKeyJSON: keyJSON(row.Key, dims), reportCountsJSON: countsJSON(row.Counts)}
+		if grouped(dims, domain.DimMonth) {
+			m := fmt.Sprintf("%04d-%02d", row.Key.Year, row.Key.Month)
+			rj.Month = &m
+		}
+		out.Rows[i] = rj
+		total.Add(row.Counts)
+	}
+	out.Total = countsJSON(total)
+	if !r.csv {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	cells := make([][]string, len(out.Rows))
+	for i, row := range out.Rows {
+		cells[i] = append(append(r.cf.key(row.groupKeyJSON), r.cf.str(row.Month)), r.cf.counts(row.reportCountsJSON)...)
+	}
+	writeCSV(c, "tickets.csv", r.cf, append(append([]string{}, keyColumns...), countColumns...), cells)
+}
+
+type yoyYearJSON struct {
+	Year int `json:"year"`
+	reportCountsJSON
+	DiffPct *int64 `json:"diff_pct"` // gestiti against the year before it in the list
+}
+
+type yoyRowJSON struct {
+	groupKeyJSON
+	Month *int          `json:"month"` // 1 to 12, so that the years line up
+	Years []yoyYearJSON `json:"years"`
+}
+
+type yoyReportJSON struct {
+	Years   []int              `json:"years"`
+	Ente    *string            `json:"ente"`
+	GroupBy []domain.Dimension `json:"group_by"`
+	Rows    []yoyRowJSON       `json:"rows"`
+	Total   []yoyYearJSON      `json:"total"`
+}
+
+func yoyYears(years []int, counts []domain.StatusCounts) []yoyYearJSON {
+	out := make([]yoyYearJSON, len(years))
+	for i, y := range years {
+		out[i] = yoyYearJSON{Year: y, reportCountsJSON: countsJSON(counts[i])}
+		if i > 0 {
+			if d, ok := domain.DiffPercent(counts[i-1].Gestiti(), counts[i].Gestiti()); ok {
+				out[i].DiffPct = &d
+			}
+		}
+	}
+	return out
+}
+
+// ticketYoYReport puts two or more years side by side, per group, with
+// the report's Diff %.
+func (s *Server) ticketYoYReport(c *gin.Context) {
+	r, err := s.newReportRequest(c, "years", "group_by")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	years, err := domain.ParseYears(r.q.Get("years"))
+	var de *domain.Error
+	if errors.As(err, &de) {
+		r.fe = append(r.fe, de.Fields...)
+	}
+	dims := r.groupBy()
+	if err := r.err(); err != nil {
+		fail(c, err)
+		return
+	}
+	rows, err := s.store.TicketYearStats(c.Request.Context(), domain.YearStatsQuery{Years: years, EnteCode: r.ente, GroupBy: dims})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	groups, total := domain.YoY(years, rows)
+	if len(dims) == 0 && len(groups) == 0 {
+		groups = []domain.YoYGroup{{Years: total}} // no grouping is one row, even without tickets
+	}
+	out := yoyReportJSON{Years: years, Ente: r.entePtr(), GroupBy: dims, Rows: make([]yoyRowJSON, len(groups)), Total: yoyYears(years, total)}
+	if dims == nil {
+		out.GroupBy = []domain.Dimension{}
+	}
+	for i, g := range groups {
+		out.Rows[i] = yoyRowJSON{groupKeyJSON: keyJSON(g.Key, dims), Years: yoyYears(years, g.Years)}
+		if grouped(dims, domain.DimMonth) {
+			m := g.Key.Month
+			out.Rows[i].Month = &m
+		}
+	}
+	if !r.csv {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	var cells [][]string
+	for _, row := range out.Rows {
+		month := ""
+		if row.Month != nil {
+			month = strconv.Itoa(*row.Month)
+		}
+		for _, y := range row.Years {
+			cells = append(cells, append(append(append(r.cf.key(row.groupKeyJSON), month, strconv.Itoa(y.Year)),
+				r.cf.counts(y.reportCountsJSON)...), r.cf.optInt(y.DiffPct)))
+		}
+	}
+	header := append(append(append([]string{}, keyColumns...), "year"), countColumns...)
+	writeCSV(c, "tickets-yoy.csv", r.cf, append(header, "diff_pct"), cells)
+}
+
+type slaReportTargetJSON struct {
+	Minutes int64        `json:"minutes"`
+	Basis   domain.Basis `json:"basis"`
+	Text    string       `json:"text"`
+}
+
+type slaReportRowJSON struct {
+	Code          domain.SLACode      `json:"code"`
+	Description   string              `json:"description"`
+	Target        slaReportTargetJSON `json:"target"`
+	ExpectedShare float64             `json:"expected_share"`
+	MeasuredShare *float64            `json:"measured_share"`
+	Deviation     *float64            `json:"deviation"`
+	Met           int64               `json:"met"`
+	Breached      int64               `json:"breached"`
+	Running       int64               `json:"running"`
+}
+
+type slaReportJSON struct {
+	From time.Time          `json:"from"`
+	To   time.Time          `json:"to"`
+	Ente *string            `json:"ente"`
+	At   time.Time          `json:"at"` // the instant running clocks are judged at
+	Rows []slaReportRowJSON `json:"rows"`
+}
+
+var slaColumns = []string{"code", "description", "target_minutes", "target_basis", "target_text",
+	"expected_share", "measured_share", "deviation", "met", "breached", "running"}
+
+// slaTable computes the SLA table of a period: the clocks' outcomes from
+// the store, the targets in force for the expected shares.
+func (s *Server) slaTable(c *gin.Context, from, to time.Time, ente string, now time.Time) ([]slaReportRowJSON, error) {
+	ctx := c.Request.Context()
+	counts, err := s.store.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, EnteCode: ente, Now: now})
+	if err != nil {
+		return nil, err
+	}
+	targets, err := s.store.SLATargets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows := domain.SLAReport(targets, counts)
+	out := make([]slaReportRowJSON, len(rows))
+	for i, row := range rows {
+		out[i] = slaReportRowJSON{
+			Code: row.Counts.Code, Description: domain.SLADescriptions[row.Counts.Code],
+			Target:        slaReportTargetJSON{Minutes: int64(row.Target.Target / time.Minute), Basis: row.Target.Basis, Text: row.Target.Text()},
+			ExpectedShare: row.Target.ExpectedShare, MeasuredShare: row.MeasuredShare, Deviation: row.Deviation,
+			Met: row.Counts.Met, Breached: row.Counts.Breached, Running: row.Counts.Running,
+		}
+	}
+	return out, nil
+}
+
+func (f csvFormat) slaRows(rows []slaReportRowJSON) [][]string {
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		expected := r.ExpectedShare
+		cells[i] = []string{string(r.Code), r.Description, f.int(r.Target.Minutes), string(r.Target.Basis), r.Target.Text,
+			f.num(&expected, -1), f.num(r.MeasuredShare, -1), f.num(r.Deviation, -1), f.int(r.Met), f.int(r.Breached), f.int(r.Running)}
+	}
+	return cells
+}
+
+// slaReport is the report's SLA table for the tickets opened in a period.
+func (s *Server) slaReport(c *gin.Context) {
+	r, err := s.newReportRequest(c, "from", "to")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	from, to := s.period(r)
+	if err := r.err(); err != nil {
+		fail(c, err)
+		return
+	}
+	now := s.now()
+	rows, err := s.slaTable(c, from, to, r.ente, now)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if r.csv {
+		writeCSV(c, "sla.csv", r.cf, slaColumns, r.cf.slaRows(rows))
+		return
+	}
+	c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(now), Rows: rows})
+}
+
+type annualHelpDeskRowJSON struct {
+	Level    *domain.Level    `json:"level"` // null on the total
+	Current  reportCountsJSON `json:"current"`
+	Previous reportCountsJSON `json:"previous"`
+	DiffPct  *int64           `json:"diff_pct"` // gestiti, against the previous year
+}
+
+type annualHelpDeskJSON struct {
+	Rows  []annualHelpDeskRowJSON `json:"rows"`
+	Total annualHelpDeskRowJSON   `json:"total"`
+}
+
+type annualInterventionsRowJSON struct {
+	Tier                 domain.Tier `json:"tier"`
+	Count                int64       `json:"count"`
+	Completed            int64       `json:"completed"`
+	CompletedOnTime      int64       `json:"completed_on_time"`
+	OnTimeShare          *float64    `json:"on_time_share"`
+	MedianWorkingSeconds *int64      `json:"median_working_seconds"`
+	P90WorkingSeconds    *int64      `json:"p90_working_seconds"`
+}
+
+type annualReportJSON struct {
+	Year          int                          `json:"year"`
+	PreviousYear  int                          `json:"previous_year"`
+	Ente          *string                      `json:"ente"`
+	At            time.Time                    `json:"at"`
+	HelpDesk      annualHelpDeskJSON           `json:"help_desk"`
+	SLA           []slaReportRowJSON           `json:"sla"`
+	Interventions []annualInterventionsRowJSON `json:"interventions"`
+}
+
+// annualSections are the tables of the annual report; CSV carries one at
+// a time.
+var annualSections = map[string]bool{"help_desk": true, "sla": true, "interventions": true}
+
+func helpDeskRow(level *domain.Level, prev, cur domain.StatusCounts) annualHelpDeskRowJSON {
+	row := annualHelpDeskRowJSON{Level: level, Current: countsJSON(cur), Previous: countsJSON(prev)}
+	if d, ok := domain.DiffPercent(prev.Gestiti(), cur.Gestiti()); ok {
+		row.DiffPct = &d
+	}
+	return row
+}
+
+// annualReport is the yearly report in one document: the help-desk table
+// by level with the previous year beside it, the SLA table, and the CED
+// interventions by tier. It runs four queries, each on a rollup or an
+// index: ticket counts of both years, SLA outcomes, SLA targets, and the
+// intervention statistics.
+func (s *Server) annualReport(c *gin.Context) {
+	year, perr := strconv.Atoi(c.Param("year"))
+	if perr != nil || year < domain.MinYear || year > domain.MaxYear {
+		fail(c, domain.Invalid("the year is not valid", domain.FieldError{Field: "year",
+			Detail: fmt.Sprintf("must be a year from %d to %d", domain.MinYear, domain.MaxYear)}))
+		return
+	}
+	r, err := s.newReportRequest(c, "section")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	section := r.q.Get("section")
+	if section == "" {
+		section = "help_desk"
+	}
+	if !annualSections[section] {
+		r.bad("section", "must be help_desk, sla or interventions")
+	}
+	if err := r.err(); err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	now := s.now()
+	rows, err := s.store.TicketYearStats(ctx, domain.YearStatsQuery{Years: []int{year - 1, year}, EnteCode: r.ente,
+		GroupBy: []domain.Dimension{domain.DimLevel}})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	from := time.Date(year, time.January, 1, 0, 0, 0, 0, s.rome)
+	to := from.AddDate(1, 0, 0)
+	sla, err := s.slaTable(c, from, to, r.ente, now)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ivs, err := s.store.InterventionStats(ctx, domain.InterventionStatsFilter{From: from, To: to, EnteCode: r.ente, GroupBy: []string{domain.GroupByTier}})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), At: s.local(now), SLA: sla}
+	var byLevel [3][2]domain.StatusCounts // level, then previous/current
+	var total [2]domain.StatusCounts
+	for _, row := range rows {
+		y := row.Year - (year - 1)
+		if row.Key.Level.Valid() {
+			byLevel[row.Key.Level][y].Add(row.Counts)
+		}
+		total[y].Add(row.Counts)
+	}
+	for _, l := range []domain.Level{1, 2} {
+		out.HelpDesk.Rows = append(out.HelpDesk.Rows, helpDeskRow(&l, byLevel[l][0], byLevel[l][1]))
+	}
+	out.HelpDesk.Total = helpDeskRow(nil, total[0], total[1])
+	for _, t := range domain.Tiers {
+		row := annualInterventionsRowJSON{Tier: t}
+		for _, iv := range ivs {
+			if iv.Tier == t {
+				row = annualInterventionsRowJSON{Tier: t, Count: iv.Count, Completed: iv.Completed, CompletedOnTime: iv.CompletedOnTime,
+					OnTimeShare: iv.OnTimeShare, MedianWorkingSeconds: iv.MedianSeconds, P90WorkingSeconds: iv.P90Seconds}
+			}
+		}
+		out.Interventions = append(out.Interventions, row)
+	}
+	if !r.csv {
+		c.JSON(http.StatusOK, out)
+		return
+	}
+	f := r.cf
+	name := fmt.Sprintf("annual-%d-%s.csv", year, section)
+	switch section {
+	case "sla":
+		writeCSV(c, name, f, slaColumns, f.slaRows(out.SLA))
+	case "interventions":
+		var cells [][]string
+		for _, iv := range out.Interventions {
+			cells = append(cells, []string{string(iv.Tier), f.int(iv.Count), f.int(iv.Completed), f.int(iv.CompletedOnTime),
+				f.num(iv.OnTimeShare, 4), f.optInt(iv.MedianWorkingSeconds), f.optInt(iv.P90WorkingSeconds)})
+		}
+		writeCSV(c, name, f, []string{"tier", "count", "completed", "completed_on_time", "on_time_share",
+			"median_working_seconds", "p90_working_seconds"}, cells)
+	default:
+		header := []string{"level", "year", "previous_year"}
+		header = append(header, countColumns...)
+		for _, col := range countColumns {
+			header = append(header, "previous_"+col)
+		}
+		header = append(header, "diff_pct")
+		var cells [][]string
+		for _, row := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
+			level := "total"
+			if row.Level != nil {
+				level = f.int(int64(*row.Level))
+			}
+			rec := append([]string{level, strconv.Itoa(year), strconv.Itoa(year - 1)}, f.counts(row.Current)...)
+			cells = append(cells, append(append(rec, f.counts(row.Previous)...), f.optInt(row.DiffPct)))
+		}
+		writeCSV(c, name, f, header, cells)
+	}
+}

@@ -1,0 +1,540 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"text/tabwriter"
+	"time"
+)
+
+// runConfig is the run subcommand's flags.
+type runConfig struct {
+	base, user, password string
+	clients, reportC     int
+	window, warmup       time.Duration
+	ops                  []string
+	pid                  int
+	maxID                int64
+	statsQuery           string
+	annualYear           int
+	ceilCreate, ceilGet  float64 // pgbench tps
+	ceilCreateP99        float64 // pgbench p99, ms
+	ceilGetP99           float64
+}
+
+// allOps is every operation, in the order a run measures them: take
+// consumes the tickets create made, get reads them.
+var allOps = []string{"create", "get", "list", "take", "stats", "annual"}
+
+func runCmd(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var cfg runConfig
+	var ops string
+	fs.StringVar(&cfg.base, "url", "http://127.0.0.1:8080", "base URL of the running server")
+	fs.StringVar(&cfg.user, "user", "admin", "username to log in with (an admin: every operation must be allowed)")
+	fs.StringVar(&cfg.password, "password", "", "password (default $HELPDESK_ADMIN_PASSWORD)")
+	fs.IntVar(&cfg.clients, "c", 8, "concurrent clients for create, get, list and take")
+	fs.IntVar(&cfg.reportC, "report-c", 1, "concurrent clients for the two report operations (their target is one user's latency)")
+	fs.DurationVar(&cfg.window, "d", 15*time.Second, "measured duration of each operation")
+	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each operation")
+	fs.StringVar(&ops, "ops", strings.Join(allOps, ","), "operations to run, in this order")
+	fs.IntVar(&cfg.pid, "pid", 0, "server process id, to report its peak RSS (0: not reported)")
+	fs.Int64Var(&cfg.maxID, "max-id", 0, "highest seeded ticket id for get (0: the newest ticket before the run)")
+	fs.StringVar(&cfg.statsQuery, "stats-query", "from=2017-01-01&to=2018-01-01&group_by=level,status", "query of GET /api/v1/reports/tickets")
+	fs.IntVar(&cfg.annualYear, "annual-year", 2017, "year of GET /api/v1/reports/annual/{year}")
+	fs.Float64Var(&cfg.ceilCreate, "ceiling-create", 0, "pgbench insert tps, to print the ratio (0: no comparison)")
+	fs.Float64Var(&cfg.ceilGet, "ceiling-get", 0, "pgbench primary-key select tps, to print the ratio")
+	fs.Float64Var(&cfg.ceilCreateP99, "ceiling-create-p99", 0, "pgbench insert p99 in ms")
+	fs.Float64Var(&cfg.ceilGetP99, "ceiling-get-p99", 0, "pgbench select p99 in ms")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if cfg.password == "" {
+		cfg.password = os.Getenv("HELPDESK_ADMIN_PASSWORD")
+	}
+	cfg.base = strings.TrimRight(cfg.base, "/")
+	cfg.ops = strings.Split(ops, ",")
+	for _, o := range cfg.ops {
+		if !contains(allOps, o) {
+			return fmt.Errorf("run: unknown operation %q (want some of %s)", o, strings.Join(allOps, ","))
+		}
+	}
+	if cfg.clients < 1 || cfg.reportC < 1 || cfg.window <= 0 || cfg.warmup < 0 {
+		return errors.New("run: -c and -report-c must be positive, -d positive, -warmup not negative")
+	}
+	u, err := url.Parse(cfg.base)
+	if err != nil || (u.Hostname() != "127.0.0.1" && u.Hostname() != "localhost" && u.Hostname() != "::1") {
+		return errors.New("run: -url must point at 127.0.0.1 or localhost: this tool only loads a local server")
+	}
+
+	b := newBench(cfg)
+	if err := b.login(ctx); err != nil {
+		return err
+	}
+	if err := b.prepare(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "run: %s as %s, %d clients (reports %d), %s per operation after %s warm-up; %d enti, seeded ids up to %d\n",
+		cfg.base, cfg.user, cfg.clients, cfg.reportC, cfg.window, cfg.warmup, len(b.enti), b.maxID)
+
+	var sampler *rssSampler
+	if cfg.pid > 0 {
+		if _, _, err := procStatus(cfg.pid); err != nil {
+			return fmt.Errorf("run: -pid %d: %w", cfg.pid, err)
+		}
+		sampler = startRSSSampler(cfg.pid, 100*time.Millisecond)
+	}
+	var results []*result
+	for _, name := range cfg.ops {
+		if ctx.Err() != nil {
+			break
+		}
+		r := b.phase(ctx, name, sampler)
+		results = append(results, r)
+		if r.skipped != "" {
+			fmt.Fprintf(out, "run: %-6s skipped: %s\n", name, r.skipped)
+		} else {
+			fmt.Fprintf(out, "run: %-6s %8d requests %6d errors %9.1f req/s  p99 %s ms\n", name, len(r.lats), r.errors, r.rps(), ms(r.pct(99)))
+		}
+	}
+	sampler.close()
+	var hwm int64
+	if cfg.pid > 0 {
+		_, hwm, _ = procStatus(cfg.pid)
+	}
+	report(out, cfg, results, hwm)
+	return ctx.Err()
+}
+
+// bench is the shared state of a run.
+type bench struct {
+	cfg    runConfig
+	client *http.Client
+	token  atomic.Pointer[string]
+	runID  string
+	seq    atomic.Int64
+	enti   []string
+	maxID  int64
+
+	mu      sync.Mutex
+	created []int64 // tickets made by create, still "nuovo" at version 1
+	taken   int     // of them, how many take has used
+	made    atomic.Int64
+}
+
+func newBench(cfg runConfig) *bench {
+	conns := max(cfg.clients, cfg.reportC) * 2
+	tr := &http.Transport{
+		Proxy:               nil,
+		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:        conns,
+		MaxIdleConnsPerHost: conns,
+		IdleConnTimeout:     90 * time.Second,
+		DisableCompression:  true,
+		ForceAttemptHTTP2:   false,
+	}
+	return &bench{
+		cfg:    cfg,
+		client: &http.Client{Transport: tr, Timeout: 30 * time.Second},
+		runID:  strconv.FormatInt(time.Now().UnixNano(), 36),
+	}
+}
+
+// call makes one request and reads the whole answer; it returns the body
+// only when keep is true (or the status is not 2xx), to spare the
+// allocation on the hot path.
+func (b *bench) call(ctx context.Context, method, path string, body []byte, hdr http.Header, keep bool) (int, http.Header, []byte, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, b.cfg.base+path, rd)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	for k, v := range hdr {
+		req.Header[k] = v
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if t := b.token.Load(); t != nil {
+		req.Header.Set("Authorization", "Bearer "+*t)
+	}
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	if keep || resp.StatusCode >= 300 {
+		rb, err := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
+		return resp.StatusCode, resp.Header, rb, err
+	}
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header, nil, err
+}
+
+func (b *bench) login(ctx context.Context) error {
+	body, _ := json.Marshal(map[string]string{"username": b.cfg.user, "password": b.cfg.password})
+	st, _, rb, err := b.call(ctx, http.MethodPost, "/api/v1/auth/token", body, nil, true)
+	if err != nil {
+		return fmt.Errorf("login: %w", err)
+	}
+	if st != http.StatusOK {
+		return fmt.Errorf("login: %d %s", st, rb)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.Unmarshal(rb, &tr); err != nil || tr.AccessToken == "" {
+		return fmt.Errorf("login: no access_token in %s", rb)
+	}
+	b.token.Store(&tr.AccessToken)
+	return nil
+}
+
+// prepare learns the enti codes and the highest seeded ticket id.
+func (b *bench) prepare(ctx context.Context) error {
+	st, _, rb, err := b.call(ctx, http.MethodGet, "/api/v1/enti", nil, nil, true)
+	if err != nil || st != http.StatusOK {
+		return fmt.Errorf("list enti: %d %v %s", st, err, rb)
+	}
+	var el struct {
+		Items []struct {
+			Code string `json:"code"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal(rb, &el); err != nil || len(el.Items) == 0 {
+		return fmt.Errorf("list enti: no items in %s", rb)
+	}
+	for _, e := range el.Items {
+		b.enti = append(b.enti, e.Code)
+	}
+	b.maxID = b.cfg.maxID
+	if b.maxID == 0 {
+		st, _, rb, err := b.call(ctx, http.MethodGet, "/api/v1/tickets?limit=1", nil, nil, true)
+		if err != nil || st != http.StatusOK {
+			return fmt.Errorf("newest ticket: %d %v %s", st, err, rb)
+		}
+		var page struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(rb, &page); err != nil {
+			return fmt.Errorf("newest ticket: %w", err)
+		}
+		if len(page.Items) > 0 {
+			b.maxID = page.Items[0].ID
+		}
+	}
+	return nil
+}
+
+// op is one kind of request. do makes one; it returns the error kind and
+// detail when the answer is not the expected one.
+type op struct {
+	path    string // probed first: a route that answers 404 "no route" is skipped
+	clients int
+	// prep, when set, runs off the clock before each request and hands
+	// do its argument.
+	prep func(ctx context.Context, w *worker) (int64, error)
+	do   func(ctx context.Context, w *worker, arg int64) (kind, detail string)
+}
+
+// worker is one client's state.
+type worker struct {
+	rng *rand.Rand
+	rec *recorder
+}
+
+var services = []string{"sito_web", "portale_servizi", "gestione_documentale", "app", "suap",
+	"telemaco", "ced_multiente", "contact_center", "sit", "altro"}
+
+var channels = []string{"phone", "email", "portal", "contact_center"}
+
+func (b *bench) op(name string) op {
+	c := b.cfg.clients
+	switch name {
+	case "create":
+		return op{path: "/api/v1/tickets", clients: c, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+			_, kind, detail := b.create(ctx, w, true)
+			return kind, detail
+		}}
+	case "get":
+		return op{path: "", clients: c, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+			id := b.someTicket(w)
+			if id == 0 {
+				return "no tickets", "nothing seeded or created to read"
+			}
+			return expect(b.call(ctx, http.MethodGet, "/api/v1/tickets/"+strconv.FormatInt(id, 10), nil, nil, false))(http.StatusOK)
+		}}
+	case "list":
+		return op{path: "", clients: c, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+			status := "nuovo,aperto"
+			if w.rng.IntN(2) == 1 {
+				status = "risolto"
+			}
+			q := "/api/v1/tickets?ente=" + b.enti[w.rng.IntN(len(b.enti))] + "&status=" + status + "&limit=25"
+			return expect(b.call(ctx, http.MethodGet, q, nil, nil, false))(http.StatusOK)
+		}}
+	case "take":
+		return op{path: "", clients: c, prep: b.freshTicket, do: func(ctx context.Context, w *worker, id int64) (string, string) {
+			hdr := http.Header{"If-Match": {`"1"`}}
+			return expect(b.call(ctx, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/take-in-charge", nil, hdr, false))(http.StatusOK)
+		}}
+	case "stats":
+		p := "/api/v1/reports/tickets?" + b.cfg.statsQuery
+		return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+		}}
+	case "annual":
+		p := "/api/v1/reports/annual/" + strconv.Itoa(b.cfg.annualYear)
+		return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+		}}
+	}
+	panic("unknown op " + name)
+}
+
+// expect turns a call's outcome into an error kind, or "" when the status
+// is the wanted one.
+func expect(st int, _ http.Header, body []byte, err error) func(want int) (string, string) {
+	return func(want int) (string, string) {
+		switch {
+		case err != nil:
+			return "transport", err.Error()
+		case st != want:
+			return strconv.Itoa(st), string(body)
+		}
+		return "", ""
+	}
+}
+
+// create opens one ticket under a fresh Idempotency-Key and returns its
+// id; keep adds it to the pool that get and take draw from.
+func (b *bench) create(ctx context.Context, w *worker, keep bool) (int64, string, string) {
+	n := b.seq.Add(1)
+	body := fmt.Appendf(nil, `{"ente":%q,"subject":"Benchmark ticket %d","description":"Aperta da loadgen per misurare il servizio.","service":%q,"channel":%q,"level":1}`,
+		b.enti[w.rng.IntN(len(b.enti))], n, services[w.rng.IntN(len(services))], channels[w.rng.IntN(len(channels))])
+	hdr := http.Header{"Idempotency-Key": {"loadgen-" + b.runID + "-" + strconv.FormatInt(n, 10)}}
+	st, h, rb, err := b.call(ctx, http.MethodPost, "/api/v1/tickets", body, hdr, false)
+	if kind, detail := expect(st, h, rb, err)(http.StatusCreated); kind != "" {
+		return 0, kind, detail
+	}
+	loc := h.Get("Location")
+	id, perr := strconv.ParseInt(loc[strings.LastIndexByte(loc, '/')+1:], 10, 64)
+	if perr != nil {
+		return 0, "no location", loc
+	}
+	if keep {
+		b.mu.Lock()
+		b.created = append(b.created, id)
+		b.mu.Unlock()
+	}
+	return id, "", ""
+}
+
+// someTicket picks a ticket to read: half from those created in this run,
+// half anywhere in the seeded range.
+func (b *bench) someTicket(w *worker) int64 {
+	b.mu.Lock()
+	n := len(b.created)
+	var id int64
+	if n > 0 && (b.maxID == 0 || w.rng.IntN(2) == 0) {
+		id = b.created[w.rng.IntN(n)]
+	}
+	b.mu.Unlock()
+	if id == 0 && b.maxID > 0 {
+		id = 1 + w.rng.Int64N(b.maxID)
+	}
+	return id
+}
+
+// freshTicket hands out a created ticket not yet taken in charge; when
+// create's phase did not make enough, it makes one.
+func (b *bench) freshTicket(ctx context.Context, w *worker) (int64, error) {
+	b.mu.Lock()
+	if b.taken < len(b.created) {
+		b.taken++
+		id := b.created[b.taken-1]
+		b.mu.Unlock()
+		return id, nil
+	}
+	b.mu.Unlock()
+	id, kind, detail := b.create(ctx, w, false)
+	if kind != "" {
+		return 0, fmt.Errorf("creating a ticket to take in charge: %s %.200s", kind, detail)
+	}
+	b.made.Add(1)
+	return id, nil
+}
+
+// phase runs one operation: a probe, a warm-up, then the measured window.
+func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *result {
+	o := b.op(name)
+	r := &result{name: name, clients: o.clients}
+	if o.path != "" {
+		st, _, rb, err := b.call(ctx, http.MethodGet, o.path, nil, nil, true)
+		if err == nil && st == http.StatusNotFound && strings.Contains(string(rb), "no route") {
+			r.skipped = "GET " + strings.SplitN(o.path, "?", 2)[0] + " answers 404: not on this server yet"
+			return r
+		}
+	}
+	start := time.Now()
+	measureFrom := start.Add(b.cfg.warmup)
+	end := measureFrom.Add(b.cfg.window)
+	recs := make([]*recorder, o.clients)
+	var wg sync.WaitGroup
+	// At the end of the warm-up: restart the RSS peak and note the
+	// server's CPU time, to charge the window's CPU to its requests.
+	var cpu0 time.Duration
+	var cpuErr error
+	mark := time.AfterFunc(time.Until(measureFrom), func() {
+		sampler.reset()
+		if b.cfg.pid > 0 {
+			cpu0, cpuErr = procCPU(b.cfg.pid)
+		}
+	})
+	defer mark.Stop()
+	for i := range o.clients {
+		recs[i] = &recorder{lats: make([]time.Duration, 0, 4096)}
+		w := &worker{rng: rand.New(rand.NewPCG(uint64(i)+1, uint64(start.UnixNano()))), rec: recs[i]}
+		wg.Go(func() {
+			for ctx.Err() == nil {
+				var arg int64
+				if o.prep != nil {
+					var err error
+					if arg, err = o.prep(ctx, w); err != nil {
+						w.rec.fail("prep", err.Error())
+						return
+					}
+				}
+				t0 := time.Now()
+				if !t0.Before(end) {
+					return
+				}
+				kind, detail := o.do(ctx, w, arg)
+				if t0.Before(measureFrom) {
+					continue
+				}
+				w.rec.lats = append(w.rec.lats, time.Since(t0))
+				if kind != "" {
+					w.rec.fail(kind, detail)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r.window = b.cfg.window
+	r.peakRSS = sampler.reset()
+	if b.cfg.pid > 0 && cpuErr == nil && cpu0 > 0 {
+		if cpu1, err := procCPU(b.cfg.pid); err == nil {
+			r.serverCPU = cpu1 - cpu0
+		}
+	}
+	merge(r, recs)
+	if name == "take" && b.made.Load() > 0 {
+		r.note = fmt.Sprintf("%d tickets were created during the window to have fresh ones", b.made.Load())
+	}
+	return r
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// report prints the per-operation table and, when the ceilings are given,
+// the comparison with the issue's targets.
+func report(out io.Writer, cfg runConfig, results []*result, hwm int64) {
+	fmt.Fprintln(out)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "operation\tclients\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tpeak RSS MB\tserver CPU µs/req\t")
+	byName := map[string]*result{}
+	for _, r := range results {
+		byName[r.name] = r
+		if r.skipped != "" {
+			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", r.name, r.clients)
+			continue
+		}
+		cpu := "-"
+		if r.serverCPU > 0 {
+			cpu = strconv.FormatInt(r.cpuPerReq().Microseconds(), 10)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.clients, len(r.lats), r.errors, r.rps(),
+			ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), mb(r.peakRSS), cpu)
+	}
+	tw.Flush()
+	for _, r := range results {
+		if r.skipped != "" {
+			fmt.Fprintf(out, "  %s: skipped: %s\n", r.name, r.skipped)
+		}
+		if r.errors > 0 {
+			fmt.Fprintf(out, "  %s: errors %v; first: %.300s\n", r.name, r.statuses, r.sample)
+		}
+		if r.note != "" {
+			fmt.Fprintf(out, "  %s: %s\n", r.name, r.note)
+		}
+	}
+	if cfg.pid > 0 {
+		fmt.Fprintf(out, "server peak RSS (VmHWM since start): %s MB\n", mb(hwm))
+	}
+	if cfg.ceilCreate == 0 && cfg.ceilGet == 0 {
+		return
+	}
+	fmt.Fprintln(out)
+	fmt.Fprintln(out, "Against the ceiling (pgbench, same database, same clients) and the targets of issue 5:")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measure\tAPI\tceiling\tratio\ttarget\tmet\t")
+	mark := func(ok bool) string {
+		if ok {
+			return "yes"
+		}
+		return "NO"
+	}
+	for _, c := range []struct {
+		name        string
+		tps, p99    float64
+		targetRatio float64
+	}{{"create", cfg.ceilCreate, cfg.ceilCreateP99, 0.5}, {"get", cfg.ceilGet, cfg.ceilGetP99, 0.3}} {
+		r := byName[c.name]
+		if r == nil || r.skipped != "" || c.tps == 0 {
+			continue
+		}
+		ratio := r.rps() / c.tps
+		fmt.Fprintf(tw, "%s req/s\t%.0f\t%.0f tps\t%.1f%%\t>= %.0f%%\t%s\t\n", c.name, r.rps(), c.tps, 100*ratio, 100*c.targetRatio, mark(ratio >= c.targetRatio))
+		p99 := float64(r.pct(99)) / 1e6
+		fmt.Fprintf(tw, "%s p99\t%.2f ms\t%.2f ms\t\t< 20 ms\t%s\t\n", c.name, p99, c.p99, mark(p99 < 20))
+	}
+	if r := byName["annual"]; r != nil {
+		if r.skipped != "" {
+			fmt.Fprintf(tw, "annual report\tskipped\t\t\t< 100 ms\t-\t\n")
+		} else {
+			p50, p99 := float64(r.pct(50))/1e6, float64(r.pct(99))/1e6
+			fmt.Fprintf(tw, "annual report p50 / p99 (%d client)\t%.1f / %.1f ms\t\t\t< 100 ms\t%s\t\n", r.clients, p50, p99, mark(p99 < 100))
+		}
+	}
+	if cfg.pid > 0 {
+		fmt.Fprintf(tw, "server peak RSS\t%s MB\t\t\t< 100 MB\t%s\t\n", mb(hwm), mark(hwm < 100<<20))
+	}
+	tw.Flush()
+}

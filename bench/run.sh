@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark of issue 5 in one command. It checks that
+# PostgreSQL is up, creates a fresh database, builds and starts the server
+# on it, seeds tickets, measures the ceiling with pgbench on the same
+# database at the same concurrency, drives the API with bench/loadgen, and
+# prints the comparison. Then it stops the server and drops the database.
+#
+#   bench/run.sh                      # 1,000,000 tickets, 15 s per operation
+#   BENCH_TICKETS=100000 BENCH_DURATION=5 bench/run.sh
+#
+# Environment (all optional):
+#   BENCH_TICKETS    tickets to seed (default 1000000, at most 1000000)
+#   BENCH_DURATION   measured seconds per operation and per pgbench run (default 15)
+#   BENCH_CLIENTS    concurrent clients for the API and pgbench (default 8)
+#   BENCH_OPS        loadgen operations (default create,get,list,take,stats,annual)
+#   BENCH_PORT       server port on 127.0.0.1 (default 18080)
+#   BENCH_DB         database name (default helpdesk_bench; dropped and recreated)
+#   BENCH_PGUSER / BENCH_PGPASSWORD   role with CREATEDB (default helpdesk / helpdesk)
+#   BENCH_KEEP_DB=1  keep the database afterwards (to rerun loadgen by hand)
+#   BENCH_PPROF=1    start the server with HELPDESK_PPROF_ADDR=127.0.0.1:6060
+#   BENCH_SERVER_ENV extra VAR=value words for the server (e.g. GOMAXPROCS=2)
+# Results are also written to bench/results/<timestamp>.txt (git-ignored).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+TICKETS=${BENCH_TICKETS:-1000000}
+DURATION=${BENCH_DURATION:-15}
+CLIENTS=${BENCH_CLIENTS:-8}
+OPS=${BENCH_OPS:-create,get,list,take,stats,annual}
+PORT=${BENCH_PORT:-18080}
+DB=${BENCH_DB:-helpdesk_bench}
+export PGHOST=127.0.0.1 PGPORT=5432
+export PGUSER=${BENCH_PGUSER:-helpdesk} PGPASSWORD=${BENCH_PGPASSWORD:-helpdesk}
+DBURL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$DB?sslmode=disable"
+ADMIN_PASSWORD="bench-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"
+
+mkdir -p bench/results
+RESULTS="bench/results/$(date -u +%Y%m%dT%H%M%SZ).txt"
+exec > >(tee -a "$RESULTS") 2>&1
+
+WORK=$(mktemp -d /tmp/helpdesk-bench.XXXXXX)
+SERVER_PID=
+cleanup() {
+	local rc=$?
+	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+		kill -TERM "$SERVER_PID" 2>/dev/null || true
+		for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
+		kill -KILL "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [[ ${BENCH_KEEP_DB:-0} != 1 ]]; then
+		dropdb --if-exists --force "$DB" 2>/dev/null || true
+	else
+		echo "kept database $DB ($DBURL)"
+	fi
+	rm -rf "$WORK"
+	echo "results: $RESULTS"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '\n== %s\n' "$*"; }
+psqlq() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$DB" "$@"; }
+# checkpoint flushes what the previous step dirtied, so that it is not
+# charged to the next one. It needs a superuser (or pg_checkpoint).
+checkpoint() {
+	psqlq -c 'CHECKPOINT' 2>/dev/null ||
+		{ [[ $(id -u) == 0 ]] && runuser -u postgres -- psql -X -q -p "$PGPORT" -c 'CHECKPOINT' >/dev/null 2>&1; } || true
+}
+# p99 prints the 99th percentile, in ms, of the latencies (µs, third
+# field) of pgbench's per-transaction logs.
+p99() {
+	cat "$@" | awk '{print $3}' | sort -n | awk '{a[NR]=$1} END {i=int(NR*0.99+0.5); if (i<1) i=1; printf "%.2f", a[i]/1000}'
+}
+
+say "machine"
+echo "date:       $(date -u +%FT%TZ)"
+echo "commit:     $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
+echo "cpu:        $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "memory:     $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+echo "go:         $(go version | cut -d' ' -f3-)"
+echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
+echo "busiest processes before the run:"
+ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | sed 's/^/  /'
+
+say "(a) PostgreSQL on $PGHOST:$PGPORT"
+if ! pg_isready -q -h "$PGHOST" -p "$PGPORT" -t 3; then
+	if [[ $(id -u) == 0 ]] && command -v pg_ctlcluster >/dev/null; then
+		pg_ctlcluster "$(pg_lsclusters -h | awk -v p="$PGPORT" '$3==p {print $1; exit}')" \
+			"$(pg_lsclusters -h | awk -v p="$PGPORT" '$3==p {print $2; exit}')" start || true
+	fi
+	for _ in $(seq 1 30); do pg_isready -q -h "$PGHOST" -p "$PGPORT" && break; sleep 1; done
+	pg_isready -h "$PGHOST" -p "$PGPORT"
+fi
+psql -X -At -d postgres -c "SELECT version()"
+psql -X -At -d postgres -c "SELECT name || ' = ' || setting || COALESCE(' ' || unit, '') FROM pg_settings
+	WHERE name IN ('synchronous_commit', 'fsync', 'full_page_writes', 'wal_sync_method', 'shared_buffers',
+	               'effective_cache_size', 'work_mem', 'max_connections', 'max_wal_size', 'checkpoint_timeout', 'jit')
+	ORDER BY name" | sed 's/^/  /'
+[[ $(psql -X -At -d postgres -c "SHOW synchronous_commit") == on ]] || { echo "synchronous_commit is not on: commits would not be durable"; exit 1; }
+
+say "(b) fresh database $DB"
+dropdb --if-exists --force "$DB"
+createdb "$DB"
+
+say "(c) build and start the server on 127.0.0.1:$PORT"
+go build -o "$WORK/helpdesk" ./cmd/helpdesk
+go build -o "$WORK/loadgen" ./bench/loadgen
+SERVER_ENV=(HELPDESK_ADDR="127.0.0.1:$PORT" HELPDESK_DATABASE_URL="$DBURL" HELPDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+	HELPDESK_LOG_LEVEL=warn HELPDESK_JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '/+=')")
+[[ ${BENCH_PPROF:-0} == 1 ]] && SERVER_ENV+=(HELPDESK_PPROF_ADDR=127.0.0.1:6060)
+# shellcheck disable=SC2206 # BENCH_SERVER_ENV is a list of words on purpose
+SERVER_ENV+=(${BENCH_SERVER_ENV:-})
+env "${SERVER_ENV[@]}" "$WORK/helpdesk" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 120); do
+	curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
+	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
+	sleep 0.5
+done
+curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "server did not become ready"; cat "$WORK/server.log"; exit 1; }
+echo "server pid $SERVER_PID ready ($(env "${SERVER_ENV[@]}" "$WORK/helpdesk" version))"
+
+say "(d) seed $TICKETS tickets"
+timeout 900 "$WORK/loadgen" seed -db "$DBURL" -tickets "$TICKETS"
+MAXID=$(psqlq -c "SELECT max(id) FROM tickets")
+
+say "(e) ceiling: pgbench, $CLIENTS clients, ${DURATION}s each, -M prepared, synchronous_commit=on"
+# The insert goes into a copy of tickets with all its indexes, defaults and
+# constraints (LIKE ... INCLUDING ALL) and its own sequence, with the
+# column set the API's insert writes, so the seeded table stays as it was.
+psqlq <<-SQL
+	DROP TABLE IF EXISTS bench_tickets;
+	CREATE TABLE bench_tickets (LIKE tickets INCLUDING ALL);
+	CREATE SEQUENCE bench_tickets_id_seq OWNED BY bench_tickets.id;
+	ALTER TABLE bench_tickets ALTER COLUMN id SET DEFAULT nextval('bench_tickets_id_seq');
+SQL
+CODES="{$(psqlq -c "SELECT string_agg(code, ',' ORDER BY code) FROM enti")}"
+NCODES=$(psqlq -c "SELECT count(*) FROM enti")
+cat >"$WORK/insert.sql" <<-'SQL'
+	\set e random(1, :ncodes)
+	\set s random(1, 1000000000)
+	INSERT INTO bench_tickets (ente_code, subject, description, service, channel, level, status, assignee_id, opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version) VALUES ((:codes::text[])[:e], 'pgbench ticket ' || :s, 'Aperta da pgbench per misurare il tetto.', 'sito_web', 'email', 1, 'nuovo', NULL, 1, now(), :year, :month, now(), NULL, '', NULL, 1) RETURNING id;
+SQL
+cat >"$WORK/get.sql" <<-'SQL'
+	\set id random(1, :maxid)
+	SELECT * FROM tickets WHERE id = :id LIMIT 1;
+SQL
+YEAR=$(TZ=Europe/Rome date +%Y)
+MONTH=$(TZ=Europe/Rome date +%-m)
+pgb() { # name script extra-args...
+	local name=$1 script=$2
+	shift 2
+	checkpoint
+	PGOPTIONS='-c synchronous_commit=on' timeout $((DURATION + 60)) \
+		pgbench -n -M prepared -c "$CLIENTS" -j 2 -T "$DURATION" -l --log-prefix="$WORK/pgb_$name" \
+		-f "$script" "$@" "$DB" >"$WORK/pgb_$name.out" 2>&1 || { cat "$WORK/pgb_$name.out"; exit 1; }
+	grep -E '^(number of transactions actually processed|number of failed|latency average|tps)' "$WORK/pgb_$name.out" | sed "s/^/  $name: /"
+}
+pgb insert "$WORK/insert.sql" -D ncodes="$NCODES" -D codes="$CODES" -D year="$YEAR" -D month="$MONTH"
+CEIL_CREATE=$(awk '/^tps/ {print $3; exit}' "$WORK/pgb_insert.out")
+CEIL_CREATE_P99=$(p99 "$WORK"/pgb_insert.*[0-9])
+echo "  insert: p99 = $CEIL_CREATE_P99 ms"
+psqlq -c "DROP TABLE bench_tickets"
+pgb get "$WORK/get.sql" -D maxid="$MAXID"
+CEIL_GET=$(awk '/^tps/ {print $3; exit}' "$WORK/pgb_get.out")
+CEIL_GET_P99=$(p99 "$WORK"/pgb_get.*[0-9])
+echo "  get: p99 = $CEIL_GET_P99 ms"
+rm -f "$WORK"/pgb_*.[0-9]*
+
+say "(f) API: loadgen, $CLIENTS clients, ${DURATION}s per operation"
+checkpoint
+timeout $((DURATION * 10 + 120)) "$WORK/loadgen" run -url "http://127.0.0.1:$PORT" -user admin -password "$ADMIN_PASSWORD" \
+	-c "$CLIENTS" -d "${DURATION}s" -ops "$OPS" -pid "$SERVER_PID" -max-id "$MAXID" \
+	-ceiling-create "$CEIL_CREATE" -ceiling-create-p99 "$CEIL_CREATE_P99" \
+	-ceiling-get "$CEIL_GET" -ceiling-get-p99 "$CEIL_GET_P99"
+
+say "(g) notes"
+echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (after the run)"
+echo "tickets:    $(psqlq -c "SELECT count(*) FROM tickets") ($TICKETS seeded, the rest created by loadgen)"
+if grep -q '"level":"ERROR"' "$WORK/server.log"; then
+	echo "server errors (first 5):"
+	grep '"level":"ERROR"' "$WORK/server.log" | head -5
+fi
+
+say "(h) stop the server and drop $DB"
