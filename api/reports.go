@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -189,25 +190,14 @@ func keyJSON(k domain.GroupKey, dims []domain.Dimension) groupKeyJSON {
 	return out
 }
 
+// key writes a group's keys, empty where not grouped by; the caller adds
+// month, whose form differs per report.
 func (f csvFormat) key(k groupKeyJSON) []string {
-	cells := make([]string, 0, len(keyColumns))
+	level := ""
 	if k.Level != nil {
-		cells = append(cells, f.int(int64(*k.Level)))
-	} else {
-		cells = append(cells, "")
+		level = f.int(int64(*k.Level))
 	}
-	str := func(v *string) string { return f.str(v) }
-	cells = append(cells, str((*string)(k.Status)), str(k.Ente), str(k.Service), str((*string)(k.Channel)))
-	return cells
-}
-
-func grouped(dims []domain.Dimension, d domain.Dimension) bool {
-	for _, x := range dims {
-		if x == d {
-			return true
-		}
-	}
-	return false
+	return []string{level, f.str((*string)(k.Status)), f.str(k.Ente), f.str(k.Service), f.str((*string)(k.Channel))}
 }
 
 type ticketStatsRowJSON struct {
@@ -251,7 +241,7 @@ func (s *Server) ticketReport(c *gin.Context) {
 	var total domain.StatusCounts
 	for i, row := range rows {
 		rj := ticketStatsRowJSON{groupKeyJSON: keyJSON(row.Key, dims), reportCountsJSON: countsJSON(row.Counts)}
-		if grouped(dims, domain.DimMonth) {
+		if slices.Contains(dims, domain.DimMonth) {
 			m := fmt.Sprintf("%04d-%02d", row.Key.Year, row.Key.Month)
 			rj.Month = &m
 		}
@@ -336,7 +326,7 @@ func (s *Server) ticketYoYReport(c *gin.Context) {
 	}
 	for i, g := range groups {
 		out.Rows[i] = yoyRowJSON{groupKeyJSON: keyJSON(g.Key, dims), Years: yoyYears(years, g.Years)}
-		if grouped(dims, domain.DimMonth) {
+		if slices.Contains(dims, domain.DimMonth) {
 			m := g.Key.Month
 			out.Rows[i].Month = &m
 		}
@@ -496,8 +486,9 @@ func helpDeskRow(level *domain.Level, prev, cur domain.StatusCounts) annualHelpD
 // annualReport is the yearly report in one document: the help-desk table
 // by level with the previous year beside it, the SLA table, and the CED
 // interventions by tier. It runs four queries, each on a rollup or an
-// index: ticket counts of both years, SLA outcomes, SLA targets, and the
-// intervention statistics.
+// index: ticket counts of both years (ticket_counts), SLA outcomes
+// (sla_counts and the open clocks), SLA targets, and the intervention
+// statistics; a staff user's ente filter adds a lookup of the ente.
 func (s *Server) annualReport(c *gin.Context) {
 	year, perr := strconv.Atoi(c.Param("year"))
 	if perr != nil || year < domain.MinYear || year > domain.MaxYear {

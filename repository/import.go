@@ -10,10 +10,14 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// importBatch is how many rows one INSERT carries: large enough to make a
-// bulk import fast, small enough for both databases' limit on bound
-// parameters (18 columns × 500 rows).
-const importBatch = 500
+// importBatch is how many rows one INSERT carries on PostgreSQL: large
+// enough to make a bulk import fast, well within its limit on bound
+// parameters (18 columns × 500 rows). The SQLite driver binds parameters
+// in time quadratic in their number, so there smaller batches are faster.
+const (
+	importBatch       = 500
+	importBatchSQLite = 50
+)
 
 // ImportTickets stores the rows of a historical import, all or nothing, in
 // one transaction. A row whose external id is already stored with the same
@@ -68,8 +72,12 @@ func (s *Store) ImportTickets(ctx context.Context, rows []domain.TicketImport) (
 			return cmp.Or(cmp.Compare(a.OpenedYear, b.OpenedYear), cmp.Compare(a.Level, b.Level),
 				cmp.Compare(a.Status, b.Status), cmp.Compare(a.EnteCode, b.EnteCode))
 		})
+		batch := importBatchSQLite
+		if s.postgres {
+			batch = importBatch
+		}
 		if len(create) > 0 {
-			if err := db.CreateInBatches(&create, importBatch).Error; err != nil {
+			if err := db.CreateInBatches(&create, batch).Error; err != nil {
 				return translate(err)
 			}
 		}
