@@ -43,7 +43,7 @@ func (s *Server) getEnte(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, e.Version, enteToJSON(e))
+	writeRead(c, e.Version, enteToJSON(e))
 }
 
 type createEnteRequest struct {

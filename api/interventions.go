@@ -166,23 +166,9 @@ func (s *Server) requestIntervention(ctx context.Context, n domain.NewInterventi
 	return s.store.CreateIntervention(ctx, iv, ev)
 }
 
-// visibleIntervention loads an intervention the principal may see; another
-// ente's intervention is not found, so its existence does not leak.
+// visibleIntervention loads the intervention of the path for the principal.
 func (s *Server) visibleIntervention(c *gin.Context) (domain.Intervention, bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return domain.Intervention{}, false
-	}
-	iv, err := s.store.GetIntervention(c.Request.Context(), id)
-	if err == nil && !mustPrincipal(c).SeesEnte(iv.EnteCode) {
-		err = domain.Errorf(domain.CodeNotFound, "intervention %d not found", id)
-	}
-	if err != nil {
-		fail(c, err)
-		return domain.Intervention{}, false
-	}
-	return iv, true
+	return visible(c, "intervention", s.store.GetIntervention, func(iv domain.Intervention) string { return iv.EnteCode })
 }
 
 func (s *Server) getIntervention(c *gin.Context) {
@@ -190,12 +176,7 @@ func (s *Server) getIntervention(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.GetHeader("If-None-Match") == etag(iv.Version) {
-		c.Header("ETag", etag(iv.Version))
-		c.Status(http.StatusNotModified)
-		return
-	}
-	writeJSON(c, http.StatusOK, iv.Version, s.interventionJSON(iv, s.now()))
+	writeRead(c, iv.Version, s.interventionJSON(iv, s.now()))
 }
 
 type interventionEventJSON struct {

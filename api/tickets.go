@@ -143,23 +143,9 @@ func (s *Server) openTicket(ctx context.Context, n domain.NewTicket, p domain.Pr
 	return s.store.CreateTicket(ctx, t, opened)
 }
 
-// visibleTicket loads a ticket the principal may see; another ente's
-// ticket is not found, so its existence does not leak.
+// visibleTicket loads the ticket of the path for the principal.
 func (s *Server) visibleTicket(c *gin.Context) (domain.Ticket, bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return domain.Ticket{}, false
-	}
-	t, err := s.store.GetTicket(c.Request.Context(), id)
-	if err == nil && !mustPrincipal(c).SeesEnte(t.EnteCode) {
-		err = domain.Errorf(domain.CodeNotFound, "ticket %d not found", id)
-	}
-	if err != nil {
-		fail(c, err)
-		return domain.Ticket{}, false
-	}
-	return t, true
+	return visible(c, "ticket", s.store.GetTicket, func(t domain.Ticket) string { return t.EnteCode })
 }
 
 func (s *Server) getTicket(c *gin.Context) {
@@ -167,12 +153,7 @@ func (s *Server) getTicket(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if c.GetHeader("If-None-Match") == etag(t.Version) {
-		c.Header("ETag", etag(t.Version))
-		c.Status(http.StatusNotModified)
-		return
-	}
-	writeJSON(c, http.StatusOK, t.Version, s.ticketJSON(t, s.now()))
+	writeRead(c, t.Version, s.ticketJSON(t, s.now()))
 }
 
 type eventJSON struct {

@@ -124,7 +124,7 @@ func (s *Server) getUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	writeJSON(c, http.StatusOK, u.Version, s.userJSON(u))
+	writeRead(c, u.Version, s.userJSON(u))
 }
 
 // patchUserRequest holds the fields an admin may change; absent fields stay.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -125,4 +126,36 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 		c.Header("ETag", etag(version))
 	}
 	c.JSON(status, v)
+}
+
+// visible loads the object named by the :id path parameter for the
+// principal. Another ente's object answers as not found, so that its
+// existence does not leak; kind names the object in that answer.
+func visible[T any](c *gin.Context, kind string, get func(context.Context, int64) (T, error), enteOf func(T) string) (T, bool) {
+	var zero T
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return zero, false
+	}
+	v, err := get(c.Request.Context(), id)
+	if err == nil && !mustPrincipal(c).SeesEnte(enteOf(v)) {
+		err = domain.Errorf(domain.CodeNotFound, "%s %d not found", kind, id)
+	}
+	if err != nil {
+		fail(c, err)
+		return zero, false
+	}
+	return v, true
+}
+
+// writeRead answers a read with its ETag, or 304 Not Modified when the
+// client's If-None-Match names the current version.
+func writeRead(c *gin.Context, version int, v any) {
+	if c.GetHeader("If-None-Match") == etag(version) {
+		c.Header("ETag", etag(version))
+		c.Status(http.StatusNotModified)
+		return
+	}
+	writeJSON(c, http.StatusOK, version, v)
 }
