@@ -358,4 +358,4 @@ type TicketPage struct {
 
 // TotalLimit bounds the count returned with the first page of a list, so
 // that counting never costs more than reading a bounded index range.
-const TotalLimit = 10000
+const TotalLimit = 1000

@@ -183,6 +183,26 @@ func TestKeysetPagesCoverEveryTicketOnce(t *testing.T) {
 				t.Errorf("asc=%v: %d tickets in %d pages, want 23 in 5", asc, len(seen), pages)
 			}
 		}
+		// Totals come from the rollup for ente/status/level filters and from
+		// a bounded count otherwise; both must agree.
+		for _, f := range []domain.TicketFilter{
+			{EnteCode: "firenze", Statuses: []domain.Status{domain.StatusNuovo}, Level: 1},
+			{EnteCode: "firenze", Text: "stamp"},
+			{EnteCode: "fiesole"},
+		} {
+			f.Limit, f.Now = 1, base
+			want := 23
+			if f.EnteCode == "fiesole" {
+				want = 0
+			}
+			p, err := s.ListTickets(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Total == nil || *p.Total != want || p.TotalCapped {
+				t.Errorf("total for %+v = %v (capped %v), want %d", f, p.Total, p.TotalCapped, want)
+			}
+		}
 	})
 }
 
