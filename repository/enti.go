@@ -53,18 +53,20 @@ func (s *Store) ListEnti(ctx context.Context) ([]domain.Ente, error) {
 
 // GetEnte returns one ente.
 func (s *Store) GetEnte(ctx context.Context, code string) (domain.Ente, error) {
-	var row enteRow
-	if err := s.conn(ctx).Where("code = ?", code).Take(&row).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return domain.Ente{}, notFound("ente %q not found", code)
-		}
-		return domain.Ente{}, translate(err)
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return domain.Ente{}, err
 	}
-	return row.toDomain(), nil
+	e, ok := ref.enti[code]
+	if !ok {
+		return domain.Ente{}, notFound("ente %q not found", code)
+	}
+	return e, nil
 }
 
 // CreateEnte stores a new ente; a taken code is a conflict.
 func (s *Store) CreateEnte(ctx context.Context, e domain.Ente) (domain.Ente, error) {
+	defer s.forgetRef()
 	row := toEnteRow(e)
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		if domain.ErrorCode(translate(err)) == domain.CodeConflict {
@@ -77,6 +79,7 @@ func (s *Store) CreateEnte(ctx context.Context, e domain.Ente) (domain.Ente, err
 
 // UpdateEnte locks an ente, lets fn change it, and saves it.
 func (s *Store) UpdateEnte(ctx context.Context, code string, fn func(*domain.Ente) error) (domain.Ente, error) {
+	defer s.forgetRef()
 	var e domain.Ente
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		var row enteRow
@@ -130,6 +133,7 @@ func (s *Store) Closures(ctx context.Context, enteCode string) ([]domain.EnteClo
 
 // AddClosure stores a closure of an ente.
 func (s *Store) AddClosure(ctx context.Context, c domain.EnteClosure) (domain.EnteClosure, error) {
+	defer s.forgetRef()
 	row := closureRow{EnteCode: c.EnteCode, Month: int(c.Month), Day: c.Day, Year: c.Year, FromYear: c.FromYear, Reason: c.Reason}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return c, translate(err)
@@ -139,6 +143,7 @@ func (s *Store) AddClosure(ctx context.Context, c domain.EnteClosure) (domain.En
 
 // DeleteClosure removes a closure of an ente.
 func (s *Store) DeleteClosure(ctx context.Context, enteCode string, id int64) error {
+	defer s.forgetRef()
 	res := s.conn(ctx).Where("ente_code = ? AND id = ?", enteCode, id).Delete(&closureRow{})
 	if res.Error != nil {
 		return translate(res.Error)
@@ -177,6 +182,7 @@ func (s *Store) getSetting(ctx context.Context, key string, v any) error {
 }
 
 func (s *Store) putSetting(ctx context.Context, key string, v any, now time.Time) error {
+	defer s.forgetRef()
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -191,8 +197,11 @@ func (s *Store) putSetting(ctx context.Context, key string, v any, now time.Time
 // SLATargets returns the targets in force (the contractual defaults until
 // an admin changes them).
 func (s *Store) SLATargets(ctx context.Context) (domain.SLATargets, error) {
-	ts := domain.DefaultSLATargets()
-	return ts, s.getSetting(ctx, settingSLATargets, &ts)
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return append(domain.SLATargets(nil), ref.targets...), nil
 }
 
 // SetSLATargets replaces the targets for tickets opened from now on.
@@ -203,8 +212,19 @@ func (s *Store) SetSLATargets(ctx context.Context, ts domain.SLATargets, now tim
 // WeekHours returns the counter hours (Monday–Friday 08:00–18:00 until an
 // admin changes them).
 func (s *Store) WeekHours(ctx context.Context) (domain.WeekHours, error) {
-	w := domain.DefaultWeekHours()
-	return w, s.getSetting(ctx, settingWeekHours, &w)
+	ref, err := s.ref(ctx)
+	if err != nil {
+		return domain.WeekHours{}, err
+	}
+	return cloneHours(ref.hours), nil
+}
+
+// cloneHours copies the cached hours so a caller cannot change them.
+func cloneHours(w domain.WeekHours) domain.WeekHours {
+	for d := range w {
+		w[d] = append([]domain.Interval(nil), w[d]...)
+	}
+	return w
 }
 
 // SetWeekHours replaces the counter hours.
@@ -215,17 +235,9 @@ func (s *Store) SetWeekHours(ctx context.Context, w domain.WeekHours, now time.T
 // Calendar returns the working calendar of an ente: the counter hours, the
 // national holidays and the ente's own closures.
 func (s *Store) Calendar(ctx context.Context, enteCode string) (domain.Calendar, error) {
-	hours, err := s.WeekHours(ctx)
+	ref, err := s.ref(ctx)
 	if err != nil {
 		return domain.Calendar{}, err
 	}
-	cs, err := s.Closures(ctx, enteCode)
-	if err != nil {
-		return domain.Calendar{}, err
-	}
-	cal := domain.Calendar{Location: rome, Hours: hours}
-	for _, c := range cs {
-		cal.Closures = append(cal.Closures, c.Closure)
-	}
-	return cal, nil
+	return domain.Calendar{Location: rome, Hours: cloneHours(ref.hours), Closures: ref.closures[enteCode]}, nil
 }

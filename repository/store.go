@@ -32,6 +32,7 @@ type Store struct {
 	db       *gorm.DB
 	sqlDB    *sql.DB
 	postgres bool
+	refs     refCache
 }
 
 // Dialect returns "postgres" or "sqlite".

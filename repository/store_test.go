@@ -307,3 +307,40 @@ func TestIdempotentCreatesOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestReferenceDataChangesAreSeenAtOnce(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		day := time.Date(2026, 1, 29, 12, 0, 0, 0, time.UTC) // a Thursday
+		cal, err := s.Calendar(ctx, "fiesole")
+		if err != nil || !cal.IsWorkingDay(day) {
+			t.Fatalf("29 Jan 2026 in Fiesole: working %v, %v; want a working day", cal.IsWorkingDay(day), err)
+		}
+		c, err := s.AddClosure(ctx, domain.EnteClosure{EnteCode: "fiesole", Closure: domain.Closure{Month: time.January, Day: 29, Reason: "patrono"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cal, _ = s.Calendar(ctx, "fiesole"); cal.IsWorkingDay(day) {
+			t.Error("closure added, but the calendar still has 29 January as a working day")
+		}
+		if err := s.DeleteClosure(ctx, "fiesole", c.ID); err != nil {
+			t.Fatal(err)
+		}
+		if cal, _ = s.Calendar(ctx, "fiesole"); !cal.IsWorkingDay(day) {
+			t.Error("closure deleted, but the calendar still closes 29 January")
+		}
+		ts := domain.DefaultSLATargets()
+		ts[0].Target = 2 * time.Hour
+		if err := s.SetSLATargets(ctx, ts, day); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := s.SLATargets(ctx); got[0].Target != 2*time.Hour {
+			t.Errorf("SLA.6 target after change = %v, want 2h", got[0].Target)
+		}
+		if _, err := s.CreateEnte(ctx, domain.Ente{Code: "nuovo-ente", Name: "Nuovo", Kind: "comune", Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.GetEnte(ctx, "nuovo-ente"); err != nil {
+			t.Errorf("new ente not found at once: %v", err)
+		}
+	})
+}
