@@ -16,6 +16,7 @@
 #   BENCH_PORT       server port on 127.0.0.1 (default 18080)
 #   BENCH_DB         database name (default helpdesk_bench; dropped and recreated)
 #   BENCH_PGUSER / BENCH_PGPASSWORD   role with CREATEDB (default helpdesk / helpdesk)
+#   BENCH_PGSSLMODE  sslmode of the server and of pgbench (default disable)
 #   BENCH_KEEP_DB=1  keep the database afterwards (to rerun loadgen by hand)
 #   BENCH_PPROF=1    start the server with HELPDESK_PPROF_ADDR=127.0.0.1:6060
 #   BENCH_SERVER_ENV extra VAR=value words for the server (e.g. GOMAXPROCS=2)
@@ -29,9 +30,12 @@ CLIENTS=${BENCH_CLIENTS:-8}
 OPS=${BENCH_OPS:-create,get,list,take,stats,annual}
 PORT=${BENCH_PORT:-18080}
 DB=${BENCH_DB:-helpdesk_bench}
-export PGHOST=127.0.0.1 PGPORT=5432
+# The server and pgbench connect the same way: over loopback without TLS
+# (libpq and pgx would otherwise negotiate TLS, which costs the server
+# ~15% of its CPU per create; see BENCHMARKS.md).
+export PGHOST=127.0.0.1 PGPORT=5432 PGSSLMODE=${BENCH_PGSSLMODE:-disable}
 export PGUSER=${BENCH_PGUSER:-helpdesk} PGPASSWORD=${BENCH_PGPASSWORD:-helpdesk}
-DBURL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$DB?sslmode=disable"
+DBURL="postgres://$PGUSER:$PGPASSWORD@$PGHOST:$PGPORT/$DB?sslmode=$PGSSLMODE"
 ADMIN_PASSWORD="bench-$(head -c 9 /dev/urandom | base64 | tr -d '/+=')"
 
 mkdir -p bench/results
@@ -79,9 +83,11 @@ echo "commit:     $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git dif
 echo "cpu:        $(nproc) x $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "memory:     $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
 echo "go:         $(go version | cut -d' ' -f3-)"
+echo "sslmode:    $PGSSLMODE (server and pgbench)"
+LOAD_BEFORE=$(cut -d' ' -f1 /proc/loadavg)
 echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (before the run)"
-echo "busiest processes before the run:"
-ps -eo pcpu,comm --sort=-pcpu | sed -n '2,6p' | sed 's/^/  /'
+echo "busiest processes before the run (%CPU over one second):"
+top -b -n 2 -d 1 -o %CPU -w 200 | awk '/^top -/ {n++} n == 2' | sed -n '8,12p' | awk '{printf "  %5s %s\n", $9, $12}'
 
 say "(a) PostgreSQL on $PGHOST:$PGPORT"
 if ! pg_isready -q -h "$PGHOST" -p "$PGPORT" -t 3; then
@@ -171,12 +177,44 @@ rm -f "$WORK"/pgb_*.[0-9]*
 say "(f) API: loadgen, $CLIENTS clients, ${DURATION}s per operation"
 checkpoint
 timeout $((DURATION * 10 + 120)) "$WORK/loadgen" run -url "http://127.0.0.1:$PORT" -user admin -password "$ADMIN_PASSWORD" \
-	-c "$CLIENTS" -d "${DURATION}s" -ops "$OPS" -pid "$SERVER_PID" -max-id "$MAXID" \
+	-c "$CLIENTS" -d "${DURATION}s" -ops "$OPS" -pid "$SERVER_PID" -pg "$DBURL" -max-id "$MAXID" \
 	-ceiling-create "$CEIL_CREATE" -ceiling-create-p99 "$CEIL_CREATE_P99" \
-	-ceiling-get "$CEIL_GET" -ceiling-get-p99 "$CEIL_GET_P99"
+	-ceiling-get "$CEIL_GET" -ceiling-get-p99 "$CEIL_GET_P99" | tee "$WORK/loadgen.out"
+
+say "(f2) reference: the API's whole create transaction as SQL, in pgbench"
+# What one POST /api/v1/tickets with an Idempotency-Key sends, minus HTTP
+# and Go: the idempotency lookup, the one-statement insert of ticket, clocks
+# and event (with the rollup triggers it fires), the idempotency row, the
+# commit. The enti, hours, closures and SLA targets come from the server's
+# reference-data cache (repository/refcache.go), so they are not here. It
+# runs after loadgen because it adds tickets to the table.
+cat >"$WORK/create_tx.sql" <<-'SQL'
+	\set e random(1, :ncodes)
+	\set s random(1, 9000000000000000000)
+	BEGIN;
+	SELECT * FROM idempotency_keys WHERE scope = '1 POST /api/v1/tickets' AND key = 'pgbench-' || :s LIMIT 1;
+	WITH t AS (INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id, opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version) VALUES ((:codes::text[])[:e], 'pgbench ticket', 'Aperta da pgbench.', 'sito_web', 'email', 1, 'nuovo', NULL, 1, now(), :year, :month, now(), NULL, '', NULL, 1) RETURNING id), c AS (INSERT INTO sla_clocks (ticket_id, code, target_seconds, basis, started_at, deadline, stopped_at, elapsed_seconds) SELECT t.id, v.* FROM t, (VALUES ('SLA.6'::text, 3600::bigint, 'working'::text, now(), now() + interval '1 hour', NULL::timestamptz, 0::bigint), ('SLA.7', 21600, 'working', now(), now() + interval '6 hours', NULL, 0), ('SLA.8', 7200, 'calendar', now(), now() + interval '2 hours', NULL, 0)) AS v), e AS (INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal, from_status, to_status, from_level, to_level) SELECT t.id, 'open', 1, 'admin', now(), '', false, '', 'nuovo', 0, 1 FROM t) SELECT id FROM t;
+	INSERT INTO idempotency_keys (scope, key, request_hash, status, location, body, created_at) VALUES ('1 POST /api/v1/tickets', 'pgbench-' || :s, 'hash', 201, '/api/v1/tickets/1', repeat('x', 1100), now());
+	COMMIT;
+SQL
+if grep -q '^run: create ' "$WORK/loadgen.out"; then
+	pgb create_tx "$WORK/create_tx.sql" -D ncodes="$NCODES" -D codes="$CODES" -D year="$YEAR" -D month="$MONTH"
+	TX=$(awk '/^tps/ {print $3; exit}' "$WORK/pgb_create_tx.out")
+	API_CREATE=$(awk '/^run: create / {print $7; exit}' "$WORK/loadgen.out")
+	echo "  create_tx: p99 = $(p99 "$WORK"/pgb_create_tx.*[0-9]) ms"
+	awk -v tx="$TX" -v api="$API_CREATE" -v ins="$CEIL_CREATE" 'BEGIN {
+		printf "  the create transaction alone reaches %.1f%% of the single-row insert ceiling;\n", 100 * tx / ins
+		printf "  the API reaches %.1f%% of the create transaction (%.0f of %.0f per second)\n", 100 * api / tx, api, tx }'
+	rm -f "$WORK"/pgb_create_tx.[0-9]*
+fi
 
 say "(g) notes"
 echo "load avg:   $(cut -d' ' -f1-3 /proc/loadavg) (after the run)"
+if awk -v l="$LOAD_BEFORE" -v n="$(nproc)" 'BEGIN {exit !(l > n / 2)}'; then
+	echo "CAVEAT: the load average was $LOAD_BEFORE on $(nproc) cores before the run: other work shared the"
+	echo "        machine, so req/s, tps and p99s are noisy (pgbench and the API ran a minute apart);"
+	echo "        the CPU µs per request are the steadier figures."
+fi
 echo "tickets:    $(psqlq -c "SELECT count(*) FROM tickets") ($TICKETS seeded, the rest created by loadgen)"
 if grep -q '"level":"ERROR"' "$WORK/server.log"; then
 	echo "server errors (first 5):"

@@ -19,6 +19,8 @@ import (
 	"sync/atomic"
 	"text/tabwriter"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // runConfig is the run subcommand's flags.
@@ -28,6 +30,7 @@ type runConfig struct {
 	window, warmup       time.Duration
 	ops                  []string
 	pid                  int
+	pgURL                string
 	maxID                int64
 	statsQuery           string
 	annualYear           int
@@ -52,7 +55,8 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&cfg.window, "d", 15*time.Second, "measured duration of each operation")
 	fs.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unmeasured warm-up before each operation")
 	fs.StringVar(&ops, "ops", strings.Join(allOps, ","), "operations to run, in this order")
-	fs.IntVar(&cfg.pid, "pid", 0, "server process id, to report its peak RSS (0: not reported)")
+	fs.IntVar(&cfg.pid, "pid", 0, "server process id, to report its peak RSS and CPU time (0: not reported)")
+	fs.StringVar(&cfg.pgURL, "pg", "", "URL of the server's PostgreSQL database, to report its backends' CPU time (same host; empty: not reported)")
 	fs.Int64Var(&cfg.maxID, "max-id", 0, "highest seeded ticket id for get (0: the newest ticket before the run)")
 	fs.StringVar(&cfg.statsQuery, "stats-query", "from=2017-01-01&to=2018-01-01&group_by=level,status", "query of GET /api/v1/reports/tickets")
 	fs.IntVar(&cfg.annualYear, "annual-year", 2017, "year of GET /api/v1/reports/annual/{year}")
@@ -82,6 +86,14 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	b := newBench(cfg)
+	if cfg.pgURL != "" {
+		conn, err := pgx.Connect(ctx, cfg.pgURL)
+		if err != nil {
+			return fmt.Errorf("run: -pg: %w", err)
+		}
+		defer conn.Close(context.Background())
+		b.pg = conn
+	}
 	if err := b.login(ctx); err != nil {
 		return err
 	}
@@ -129,6 +141,8 @@ type bench struct {
 	seq    atomic.Int64
 	enti   []string
 	maxID  int64
+
+	pg *pgx.Conn // to find the backends of the server's database; nil without -pg
 
 	mu      sync.Mutex
 	created []int64 // tickets made by create, still "nuovo" at version 1
@@ -243,6 +257,36 @@ func (b *bench) prepare(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// cpu reads the CPU time used so far by the server, the PostgreSQL
+// backends of its database (but this tool's own) and this process.
+// Whatever cannot be read is left zero.
+func (b *bench) cpu(ctx context.Context) cpuSnapshot {
+	var s cpuSnapshot
+	s.loadgen, _ = procCPU(os.Getpid())
+	if b.cfg.pid > 0 {
+		s.server, _ = procCPU(b.cfg.pid)
+	}
+	if b.pg == nil {
+		return s
+	}
+	rows, err := b.pg.Query(ctx, `SELECT pid FROM pg_stat_activity
+		WHERE datname = current_database() AND backend_type = 'client backend' AND pid <> pg_backend_pid()`)
+	if err != nil {
+		return s
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return s
+	}
+	s.backends = map[int]time.Duration{}
+	for _, pid := range pids {
+		if t, err := procCPU(int(pid)); err == nil {
+			s.backends[int(pid)] = t
+		}
+	}
+	return s
 }
 
 // op is one kind of request. do makes one; it returns the error kind and
@@ -402,13 +446,12 @@ func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *re
 	var wg sync.WaitGroup
 	// At the end of the warm-up: restart the RSS peak and note the
 	// server's CPU time, to charge the window's CPU to its requests.
-	var cpu0 time.Duration
-	var cpuErr error
+	var before cpuSnapshot
+	marked := make(chan struct{})
 	mark := time.AfterFunc(time.Until(measureFrom), func() {
+		defer close(marked)
 		sampler.reset()
-		if b.cfg.pid > 0 {
-			cpu0, cpuErr = procCPU(b.cfg.pid)
-		}
+		before = b.cpu(ctx)
 	})
 	defer mark.Stop()
 	for i := range o.clients {
@@ -442,11 +485,11 @@ func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *re
 	wg.Wait()
 	r.window = b.cfg.window
 	r.peakRSS = sampler.reset()
-	if b.cfg.pid > 0 && cpuErr == nil && cpu0 > 0 {
-		if cpu1, err := procCPU(b.cfg.pid); err == nil {
-			r.serverCPU = cpu1 - cpu0
-		}
+	if mark.Stop() {
+		return r // ended before the warm-up did (cancelled): nothing measured
 	}
+	<-marked
+	r.cpu = b.cpu(ctx).since(before)
 	merge(r, recs)
 	if name == "take" && b.made.Load() > 0 {
 		r.note = fmt.Sprintf("%d tickets were created during the window to have fresh ones", b.made.Load())
@@ -468,20 +511,17 @@ func contains(list []string, s string) bool {
 func report(out io.Writer, cfg runConfig, results []*result, hwm int64) {
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "operation\tclients\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tpeak RSS MB\tserver CPU µs/req\t")
+	fmt.Fprintln(tw, "operation\tclients\trequests\terrors\treq/s\tp50 ms\tp95 ms\tp99 ms\tmax ms\tpeak RSS MB\tCPU µs/req: server\tpostgres\tloadgen\t")
 	byName := map[string]*result{}
 	for _, r := range results {
 		byName[r.name] = r
 		if r.skipped != "" {
-			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", r.name, r.clients)
+			fmt.Fprintf(tw, "%s\t%d\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t-\t\n", r.name, r.clients)
 			continue
 		}
-		cpu := "-"
-		if r.serverCPU > 0 {
-			cpu = strconv.FormatInt(r.cpuPerReq().Microseconds(), 10)
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.clients, len(r.lats), r.errors, r.rps(),
-			ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), mb(r.peakRSS), cpu)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", r.name, r.clients, len(r.lats), r.errors, r.rps(),
+			ms(r.pct(50)), ms(r.pct(95)), ms(r.pct(99)), ms(r.pct(100)), mb(r.peakRSS),
+			r.perReq(r.cpu.server), r.perReq(r.cpu.postgres), r.perReq(r.cpu.loadgen))
 	}
 	tw.Flush()
 	for _, r := range results {

@@ -22,10 +22,10 @@ type result struct {
 	statuses map[string]int // error kinds and how often
 	sample   string         // the first error's detail
 	peakRSS  int64          // bytes, sampled during the phase
-	// serverCPU is the CPU time (user and system) the server used during
-	// the window; per request it is steadier than req/s on a shared machine.
-	serverCPU time.Duration
-	note      string
+	// cpu is the CPU time (user and system) used during the window; per
+	// request it is steadier than req/s on a shared machine.
+	cpu  cpuUse
+	note string
 }
 
 func (r *result) rps() float64 {
@@ -84,12 +84,36 @@ func ms(d time.Duration) string { return strconv.FormatFloat(float64(d)/1e6, 'f'
 
 func mb(b int64) string { return strconv.FormatFloat(float64(b)/(1<<20), 'f', 1, 64) }
 
-// cpuPerReq is the server's CPU time per request in the window, or 0.
-func (r *result) cpuPerReq() time.Duration {
-	if len(r.lats) == 0 {
-		return 0
+// perReq formats a CPU time per request of the window in µs, or "-".
+func (r *result) perReq(d time.Duration) string {
+	if d <= 0 || len(r.lats) == 0 {
+		return "-"
 	}
-	return r.serverCPU / time.Duration(len(r.lats))
+	return strconv.FormatInt((d / time.Duration(len(r.lats))).Microseconds(), 10)
+}
+
+// cpuUse is CPU time spent by the server, by the PostgreSQL backends of
+// its database, and by this process.
+type cpuUse struct{ server, postgres, loadgen time.Duration }
+
+// cpuSnapshot is the CPU time of each process at one instant.
+type cpuSnapshot struct {
+	server, loadgen time.Duration
+	backends        map[int]time.Duration // by PostgreSQL backend pid
+}
+
+// since is the CPU used between s0 and s. A backend that appeared in
+// between counts whole; one that went away is lost (the server's pool
+// keeps its connections, so this is rare).
+func (s cpuSnapshot) since(s0 cpuSnapshot) cpuUse {
+	u := cpuUse{loadgen: s.loadgen - s0.loadgen}
+	if s.server > 0 && s0.server > 0 {
+		u.server = s.server - s0.server
+	}
+	for pid, t := range s.backends {
+		u.postgres += t - s0.backends[pid]
+	}
+	return u
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat times: 100 on every
