@@ -4,7 +4,6 @@ package api
 
 import (
 	"context"
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -153,5 +152,3 @@ func (s *Server) Routes() []gin.RouteInfo { return s.engine.Routes() }
 
 // now is the server's clock, in UTC truncated to what databases keep.
 func (s *Server) now() time.Time { return s.cfg.Now().UTC().Truncate(time.Microsecond) }
-
-func (s *Server) logger() *slog.Logger { return slog.Default() }
