@@ -48,7 +48,7 @@ func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerF
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(recovery, withRequestID, s.observe)
+	e.Use(recovery, withRequestID, s.observe, s.closeWhenDraining)
 	e.NoRoute(notFoundRoute)
 	e.NoMethod(methodNotAllowed)
 
@@ -96,6 +96,10 @@ func (s *Server) routes() {
 
 // ready answers 200 when the database answers within a second.
 func (s *Server) ready(c *gin.Context) {
+	if s.draining.Load() {
+		fail(c, domain.Errorf(domain.CodeUnavailable, "the server is shutting down"))
+		return
+	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {
@@ -103,4 +107,17 @@ func (s *Server) ready(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}
+
+// Drain prepares a graceful shutdown: /readyz fails, so load balancers stop
+// sending new work, and every response asks its client to close the
+// connection, so that no keep-alive connection is idle (and about to be
+// closed under a client's next request) when the server finally stops.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+func (s *Server) closeWhenDraining(c *gin.Context) {
+	if s.draining.Load() {
+		c.Header("Connection", "close")
+	}
+	c.Next()
 }

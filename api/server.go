@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -119,6 +120,7 @@ type Server struct {
 	throttle *loginThrottle
 	rome     *time.Location
 	policies map[string]Policy
+	draining atomic.Bool
 }
 
 // New builds the server and its routes.

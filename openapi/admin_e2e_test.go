@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
 func TestOperationsEndpoints(t *testing.T) {
@@ -47,6 +48,20 @@ func TestReadyzIs503WhenTheDatabaseIsDown(t *testing.T) {
 		}
 		same(t, "healthz without a database", e.do(t, http.MethodGet, "/healthz", "", nil).want(t, http.StatusOK).JSON, map[string]any{"status": "ok"})
 	})
+}
+
+func TestDrainingFailsReadyzAndClosesConnections(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, repotest.SQLite(t))
+	if got := e.do(t, http.MethodGet, "/api/v1/me", e.admin, nil).want(t, http.StatusOK).Header.Get("Connection"); got != "" {
+		t.Errorf("before draining: Connection %q, want none", got)
+	}
+	e.srv.Drain()
+	e.do(t, http.MethodGet, "/readyz", "", nil).problem(t, http.StatusServiceUnavailable, domain.CodeUnavailable)
+	r := e.do(t, http.MethodGet, "/api/v1/me", e.admin, nil).want(t, http.StatusOK)
+	if got := r.Header.Get("Connection"); got != "close" {
+		t.Errorf("while draining: Connection %q, want close", got)
+	}
 }
 
 func TestLoginAndCredentials(t *testing.T) {

@@ -55,6 +55,7 @@ type config struct {
 	logLevel       slog.Level
 	passwordCost   int
 	shutdown       time.Duration
+	drain          time.Duration
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -65,6 +66,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 		jwtSecret:     []byte(getenv("HELPDESK_JWT_SECRET")),
 		passwordCost:  11,
 		shutdown:      20 * time.Second,
+		drain:         2 * time.Second,
 	}
 	if cfg.addr == "" {
 		cfg.addr = ":8080"
@@ -95,6 +97,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("HELPDESK_SHUTDOWN_TIMEOUT: %w", err)
 		}
 		cfg.shutdown = d
+	}
+	if v := getenv("HELPDESK_SHUTDOWN_DRAIN"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return cfg, fmt.Errorf("HELPDESK_SHUTDOWN_DRAIN must be a duration such as 2s")
+		}
+		cfg.drain = d
 	}
 	if len(cfg.jwtSecret) > 0 && len(cfg.jwtSecret) < 32 {
 		return cfg, errors.New("HELPDESK_JWT_SECRET must be at least 32 bytes")
@@ -157,6 +166,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	return serve(ctx, cfg, srv, log)
+}
+
+// drainer is a handler that can prepare for a graceful shutdown.
+type drainer interface {
+	http.Handler
+	Drain()
 }
 
 // healthcheck asks the server listening on addr whether it is ready.
@@ -233,7 +248,7 @@ func ensureAdmin(ctx context.Context, store *repository.Store, cfg config, log *
 
 // serve runs the HTTP server until ctx ends, then stops taking new
 // connections and lets in-flight requests finish.
-func serve(ctx context.Context, cfg config, h http.Handler, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config, h drainer, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
@@ -255,6 +270,12 @@ func serve(ctx context.Context, cfg config, h http.Handler, log *slog.Logger) er
 		return err
 	case <-ctx.Done():
 	}
+	// Keep serving for the drain period while /readyz fails and responses
+	// close their connections, then stop accepting and finish what is in
+	// flight.
+	log.Info("draining: /readyz fails, connections close after each response", "drain", cfg.drain.String())
+	h.Drain()
+	time.Sleep(cfg.drain)
 	log.Info("shutting down: finishing in-flight requests", "timeout", cfg.shutdown.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
 	defer cancel()

@@ -20,6 +20,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 		"bcrypt cost":      {"HELPDESK_BCRYPT_COST": "40"},
 		"log level":        {"HELPDESK_LOG_LEVEL": "loud"},
 		"shutdown timeout": {"HELPDESK_SHUTDOWN_TIMEOUT": "soon"},
+		"drain":            {"HELPDESK_SHUTDOWN_DRAIN": "-1s"},
 	} {
 		if _, err := loadConfig(env(vars)); err == nil {
 			t.Errorf("%s: got no error, want one", name)
@@ -57,7 +58,7 @@ func TestServeGeneratesAdminPasswordAndStops(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, env(map[string]string{"HELPDESK_DATABASE_URL": db, "HELPDESK_ADDR": "127.0.0.1:0", "HELPDESK_BCRYPT_COST": "4"}), &out)
+		done <- run(ctx, nil, env(map[string]string{"HELPDESK_DATABASE_URL": db, "HELPDESK_ADDR": "127.0.0.1:0", "HELPDESK_BCRYPT_COST": "4", "HELPDESK_SHUTDOWN_DRAIN": "0s"}), &out)
 	}()
 	for !strings.Contains(out.String(), `"msg":"serving"`) {
 		select {
