@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -361,86 +360,27 @@ var interventionListQuery = map[string]bool{
 
 func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, error) {
 	p := mustPrincipal(c)
-	f := domain.InterventionFilter{Limit: 25, Now: s.now()}
-	var fe []domain.FieldError
-	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
-	q := c.Request.URL.Query()
-	for k := range q {
-		if !interventionListQuery[k] {
-			bad(k, "is not a known parameter")
-		}
+	l := s.listParams(c, interventionListQuery)
+	f := domain.InterventionFilter{Now: s.now()}
+	var err error
+	if f.EnteCode, err = enteScope(p, l.q.Get("ente"), "interventions"); err != nil {
+		return f, err
 	}
-	f.EnteCode = q.Get("ente")
-	if p.Role == domain.RoleEnte {
-		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
-			return f, domain.Errorf(domain.CodeForbidden, "an ente user can only list interventions of their own ente")
-		}
-		f.EnteCode = p.EnteCode
-	}
-	if v := q.Get("status"); v != "" {
-		for _, st := range strings.Split(v, ",") {
-			if !domain.InterventionStatus(st).Valid() {
-				bad("status", "must be a comma-separated list of requested, scheduled, in_progress, completed, cancelled")
-				break
-			}
-			f.Statuses = append(f.Statuses, domain.InterventionStatus(st))
-		}
-	}
-	if v := q.Get("tier"); v != "" {
-		for _, t := range strings.Split(v, ",") {
-			if !domain.Tier(t).Valid() {
-				bad("tier", "must be a comma-separated list of 30m, 4h, 8h, nbd")
-				break
-			}
-			f.Tiers = append(f.Tiers, domain.Tier(t))
-		}
-	}
-	if v := q.Get("technician"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if v == "me" {
-			id, err = p.UserID, nil
-		}
-		if err != nil || id < 1 {
-			bad("technician", "must be a user id or me")
-		}
-		f.TechnicianID = &id
-	}
-	switch v := q.Get("overdue"); v {
+	f.Statuses = enumList(l, "status", domain.InterventionStatus.Valid, "must be a comma-separated list of requested, scheduled, in_progress, completed, cancelled")
+	f.Tiers = enumList(l, "tier", domain.Tier.Valid, "must be a comma-separated list of 30m, 4h, 8h, nbd")
+	f.TechnicianID = l.userID("technician", p.UserID)
+	switch v := l.q.Get("overdue"); v {
 	case "":
 	case "true", "false":
 		o := v == "true"
 		f.Overdue = &o
 	default:
-		bad("overdue", "must be true or false")
+		l.bad("overdue", "must be true or false")
 	}
-	for _, tp := range []struct {
-		name string
-		dst  **time.Time
-	}{{"requested_from", &f.RequestedFrom}, {"requested_to", &f.RequestedTo}} {
-		if v := q.Get(tp.name); v != "" {
-			t, err := s.parseTime(tp.name, v)
-			if err != nil {
-				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
-				continue
-			}
-			*tp.dst = &t
-		}
-	}
-	switch q.Get("sort") {
-	case "", "-requested_at":
-	case "requested_at":
-		f.Ascending = true
-	default:
-		bad("sort", "must be requested_at or -requested_at")
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			bad("limit", "must be a whole number from 1 to 100")
-		}
-		f.Limit = min(n, 100)
-	}
-	if v := q.Get("cursor"); v != "" {
+	f.RequestedFrom, f.RequestedTo = l.instant("requested_from"), l.instant("requested_to")
+	f.Ascending = l.ascending("requested_at")
+	f.Limit = l.limit()
+	if v := l.q.Get("cursor"); v != "" {
 		// The cursor is the same opaque (instant, id) position as tickets'.
 		cur, err := DecodeCursor(v, f.Ascending)
 		if err != nil {
@@ -448,10 +388,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 		}
 		f.After = &domain.InterventionCursor{RequestedAt: cur.OpenedAt, ID: cur.ID}
 	}
-	if len(fe) > 0 {
-		return f, domain.Invalid("some query parameters are not valid", fe...)
-	}
-	return f, nil
+	return f, l.err()
 }
 
 func (s *Server) listInterventions(c *gin.Context) {

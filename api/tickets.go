@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -300,111 +299,56 @@ var listQuery = map[string]bool{
 
 func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 	p := mustPrincipal(c)
-	f := domain.TicketFilter{Limit: 25, Now: s.now()}
-	var fe []domain.FieldError
-	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
-	q := c.Request.URL.Query()
-	for k := range q {
-		if !listQuery[k] {
-			bad(k, "is not a known parameter")
-		}
+	l := s.listParams(c, listQuery)
+	f := domain.TicketFilter{Now: s.now(), Service: l.q.Get("service"), Text: l.q.Get("q")}
+	var err error
+	if f.EnteCode, err = enteScope(p, l.q.Get("ente"), "tickets"); err != nil {
+		return f, err
 	}
-	f.EnteCode = q.Get("ente")
-	if p.Role == domain.RoleEnte {
-		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
-			return f, domain.Errorf(domain.CodeForbidden, "an ente user can only list tickets of their own ente")
+	f.Statuses = enumList(l, "status", domain.Status.Valid, "must be a comma-separated list of nuovo, aperto, risolto, non_di_competenza")
+	if v := l.q.Get("level"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || !domain.Level(n).Valid() {
+			l.bad("level", "must be 1 or 2")
 		}
-		f.EnteCode = p.EnteCode
+		f.Level = domain.Level(n)
 	}
-	if v := q.Get("status"); v != "" {
-		for _, st := range strings.Split(v, ",") {
-			if !domain.Status(st).Valid() {
-				bad("status", "must be a comma-separated list of nuovo, aperto, risolto, non_di_competenza")
-				break
-			}
-			f.Statuses = append(f.Statuses, domain.Status(st))
-		}
+	f.AssigneeID = l.userID("assignee", p.UserID)
+	f.OpenedFrom, f.OpenedTo = l.instant("opened_from"), l.instant("opened_to")
+	if len(f.Text) > 200 {
+		l.bad("q", "must be at most 200 characters")
 	}
-	if v := q.Get("level"); v != "" {
-		l, err := strconv.Atoi(v)
-		if err != nil || !domain.Level(l).Valid() {
-			bad("level", "must be 1 or 2")
-		}
-		f.Level = domain.Level(l)
-	}
-	f.Service = q.Get("service")
-	if v := q.Get("assignee"); v != "" {
-		id, err := strconv.ParseInt(v, 10, 64)
-		if v == "me" {
-			id, err = p.UserID, nil
-		}
-		if err != nil || id < 1 {
-			bad("assignee", "must be a user id or me")
-		}
-		f.AssigneeID = &id
-	}
-	for _, tp := range []struct {
-		name string
-		dst  **time.Time
-	}{{"opened_from", &f.OpenedFrom}, {"opened_to", &f.OpenedTo}} {
-		if v := q.Get(tp.name); v != "" {
-			t, err := s.parseTime(tp.name, v)
-			if err != nil {
-				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
-				continue
-			}
-			*tp.dst = &t
-		}
-	}
-	if f.Text = q.Get("q"); len(f.Text) > 200 {
-		bad("q", "must be at most 200 characters")
-	}
-	if v := q.Get("sla"); v != "" {
+	if v := l.q.Get("sla"); v != "" {
 		f.SLACode = domain.SLACode(v)
 		if !containsCode(v) {
-			bad("sla", "must be SLA.6, SLA.7 or SLA.8")
+			l.bad("sla", "must be SLA.6, SLA.7 or SLA.8")
 		}
 	}
-	if v := q.Get("sla_state"); v != "" {
+	if v := l.q.Get("sla_state"); v != "" {
 		f.SLAState = domain.SLAState(v)
 		if f.SLAState != domain.SLARunning && f.SLAState != domain.SLAMet && f.SLAState != domain.SLABreached {
-			bad("sla_state", "must be running, met or breached")
+			l.bad("sla_state", "must be running, met or breached")
 		}
 	}
-	if v := q.Get("sla_due_within"); v != "" {
+	if v := l.q.Get("sla_due_within"); v != "" {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < 0 || d > 366*24*time.Hour {
-			bad("sla_due_within", "must be a duration such as 30m or 1h")
+			l.bad("sla_due_within", "must be a duration such as 30m or 1h")
 		} else {
 			due := f.Now.Add(d)
 			f.SLADueBefore = &due
 		}
 	}
-	switch q.Get("sort") {
-	case "", "-opened_at":
-	case "opened_at":
-		f.Ascending = true
-	default:
-		bad("sort", "must be opened_at or -opened_at")
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			bad("limit", "must be a whole number from 1 to 100")
-		}
-		f.Limit = min(n, 100)
-	}
-	if v := q.Get("cursor"); v != "" {
+	f.Ascending = l.ascending("opened_at")
+	f.Limit = l.limit()
+	if v := l.q.Get("cursor"); v != "" {
 		cur, err := DecodeCursor(v, f.Ascending)
 		if err != nil {
 			return f, err
 		}
 		f.After = &cur
 	}
-	if len(fe) > 0 {
-		return f, domain.Invalid("some query parameters are not valid", fe...)
-	}
-	return f, nil
+	return f, l.err()
 }
 
 func containsCode(v string) bool {
