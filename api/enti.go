@@ -30,11 +30,7 @@ func (s *Server) listEnti(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]enteJSON, len(es))
-	for i, e := range es {
-		out[i] = enteToJSON(e)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(es, enteToJSON)})
 }
 
 func (s *Server) getEnte(c *gin.Context) {
@@ -151,11 +147,7 @@ func (s *Server) listClosures(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]closureJSON, len(cs))
-	for i, cl := range cs {
-		out[i] = closureToJSON(cl)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(cs, closureToJSON)})
 }
 
 // addClosure adds a closure day to an ente's calendar. Deadlines already

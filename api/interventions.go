@@ -212,11 +212,7 @@ func (s *Server) interventionEvents(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]interventionEventJSON, len(evs))
-	for i, e := range evs {
-		out[i] = s.interventionEventJSON(e)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(evs, s.interventionEventJSON)})
 }
 
 // interventionActionRequest holds what any action may carry; each action

@@ -106,11 +106,7 @@ func (s *Server) listUsers(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]userJSON, len(us))
-	for i, u := range us {
-		out[i] = s.userJSON(u)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(us, s.userJSON)})
 }
 
 func (s *Server) getUser(c *gin.Context) {
@@ -270,11 +266,7 @@ func (s *Server) listAPITokens(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := make([]apiTokenJSON, len(ts))
-	for i, t := range ts {
-		out[i] = s.apiTokenJSON(t)
-	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(ts, s.apiTokenJSON)})
 }
 
 func (s *Server) revokeAPIToken(c *gin.Context) {

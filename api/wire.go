@@ -159,3 +159,12 @@ func writeRead(c *gin.Context, version int, v any) {
 	}
 	writeJSON(c, http.StatusOK, version, v)
 }
+
+// mapItems converts a list of domain values to their wire form.
+func mapItems[T, W any](in []T, conv func(T) W) []W {
+	out := make([]W, len(in))
+	for i, v := range in {
+		out[i] = conv(v)
+	}
+	return out
+}
