@@ -31,6 +31,7 @@ type accessClaims struct {
 	Ente  string       `json:"ente,omitempty"`
 	Name  string       `json:"name"`
 	Use   string       `json:"use"` // always "access": nothing else is a JWT here
+	SV    int          `json:"sv"`  // the user's session version when issued
 }
 
 const principalKey = "principal"
@@ -80,14 +81,14 @@ func (s *Server) issueAccess(u domain.User) (string, error) {
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now),
 			ExpiresAt: jwt.NewNumericDate(now.Add(s.cfg.AccessTTL)), ID: base64.RawURLEncoding.EncodeToString(b[:]),
 		},
-		Role: u.Role, Level: u.Level, Ente: u.EnteCode, Name: u.Username, Use: "access",
+		Role: u.Role, Level: u.Level, Ente: u.EnteCode, Name: u.Username, Use: "access", SV: u.SessionVersion,
 	}
 	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
 }
 
 // parseAccess verifies an access token: HS256 only, issuer, audience and
 // expiry required and checked, with a small leeway for clock skew.
-func (s *Server) parseAccess(token string) (domain.Principal, error) {
+func (s *Server) parseAccess(token string) (domain.Principal, int, error) {
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
@@ -96,13 +97,13 @@ func (s *Server) parseAccess(token string) (domain.Principal, error) {
 		jwt.WithTimeFunc(s.cfg.Now),
 	)
 	if err != nil {
-		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid: %s", tokenProblem(err))
+		return domain.Principal{}, 0, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid: %s", tokenProblem(err))
 	}
 	id, perr := strconv.ParseInt(claims.Subject, 10, 64)
 	if perr != nil || claims.Use != "access" || !claims.Role.Valid() {
-		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid")
+		return domain.Principal{}, 0, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid")
 	}
-	return domain.Principal{UserID: id, Username: claims.Name, Role: claims.Role, Level: claims.Level, EnteCode: claims.Ente}, nil
+	return domain.Principal{UserID: id, Username: claims.Name, Role: claims.Role, Level: claims.Level, EnteCode: claims.Ente}, claims.SV, nil
 }
 
 // tokenProblem names what is wrong with a token without echoing it.
@@ -125,9 +126,8 @@ func tokenProblem(err error) string {
 
 // authenticate resolves the bearer credential into a principal.
 func (s *Server) authenticate(c *gin.Context) {
-	h := c.GetHeader("Authorization")
-	token, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || token == "" {
+	token, ok := bearerToken(c.GetHeader("Authorization"))
+	if !ok {
 		failf(c, domain.CodeUnauthenticated, "an Authorization: Bearer token is required")
 		return
 	}
@@ -138,7 +138,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	if strings.HasPrefix(token, APITokenPrefix) {
 		p, err = s.apiTokenPrincipal(c, token)
 	} else {
-		p, err = s.parseAccess(token)
+		p, err = s.accessPrincipal(c, token)
 	}
 	if err != nil {
 		fail(c, err)

@@ -24,7 +24,7 @@ func (e *secEnv) goodClaims() jwt.MapClaims {
 	return jwt.MapClaims{
 		"iss": "helpdesk", "aud": []string{"helpdesk-api"}, "sub": strconv.FormatInt(e.ids[wOperator1], 10),
 		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(15 * time.Minute).Unix(), "jti": "forged",
-		"role": "operator", "lvl": 1, "name": string(wOperator1), "use": "access",
+		"role": "operator", "lvl": 1, "name": string(wOperator1), "use": "access", "sv": 1,
 	}
 }
 

@@ -60,12 +60,14 @@ func (s *Server) routes() {
 	const v1 = "/api/v1"
 	s.handle(http.MethodPost, v1+"/auth/token", anyone, s.login)
 	s.handle(http.MethodPost, v1+"/auth/refresh", anyone, s.refresh)
+	s.handle(http.MethodPost, v1+"/auth/logout", everyone, s.logout)
 	s.handle(http.MethodGet, v1+"/me", everyone, s.me)
 
 	s.handle(http.MethodGet, v1+"/users", admins, s.listUsers)
 	s.handle(http.MethodPost, v1+"/users", admins, s.createUser)
 	s.handle(http.MethodGet, v1+"/users/:id", admins, s.getUser)
 	s.handle(http.MethodPatch, v1+"/users/:id", admins, s.patchUser)
+	s.handle(http.MethodPost, v1+"/users/:id/revoke-sessions", admins, s.revokeSessions)
 	s.handle(http.MethodGet, v1+"/api-tokens", admins, s.listAPITokens)
 	s.handle(http.MethodPost, v1+"/api-tokens", admins, s.createAPIToken)
 	s.handle(http.MethodDelete, v1+"/api-tokens/:id", admins, s.revokeAPIToken)

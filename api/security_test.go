@@ -329,6 +329,7 @@ var expectedPolicy = map[string]policy{
 
 	"POST /api/v1/auth/token":   pubRoute,
 	"POST /api/v1/auth/refresh": pubRoute,
+	"POST /api/v1/auth/logout":  anyUser,
 	"GET /api/v1/me":            anyUser,
 
 	// Users and machine credentials are the administrators' job.
@@ -336,6 +337,7 @@ var expectedPolicy = map[string]policy{
 	"POST /api/v1/users":                     adminOnly,
 	"GET /api/v1/users/:id":                  adminOnly,
 	"PATCH /api/v1/users/:id":                adminOnly,
+	"POST /api/v1/users/:id/revoke-sessions": adminOnly,
 	"GET /api/v1/api-tokens":                 adminOnly,
 	"POST /api/v1/api-tokens":                adminOnly,
 	"DELETE /api/v1/api-tokens/:id":          adminOnly,

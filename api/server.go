@@ -35,6 +35,8 @@ type Store interface {
 	CreateRefreshToken(ctx context.Context, userID int64, family string, hash []byte, now, expires time.Time) error
 	RotateRefreshToken(ctx context.Context, oldHash, newHash []byte, now, expires time.Time) (domain.User, error)
 	RevokeRefreshFamily(ctx context.Context, family string, now time.Time) error
+	SessionVersion(ctx context.Context, userID int64) (int, error)
+	RevokeSessions(ctx context.Context, userID int64, now time.Time) error
 
 	ListEnti(ctx context.Context) ([]domain.Ente, error)
 	GetEnte(ctx context.Context, code string) (domain.Ente, error)

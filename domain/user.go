@@ -42,6 +42,8 @@ type User struct {
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 	Version      int
+	// SessionVersion is carried by access tokens; raising it ends them all.
+	SessionVersion int
 }
 
 // Validate checks the rules that bind role, level and ente together.

@@ -33,6 +33,7 @@ type Store struct {
 	sqlDB    *sql.DB
 	postgres bool
 	refs     refCache
+	sessions sessionCache
 }
 
 // Dialect returns "postgres" or "sqlite".

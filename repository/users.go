@@ -20,6 +20,8 @@ type userRow struct {
 	CreatedAt    time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt    time.Time `gorm:"autoUpdateTime:false"`
 	Version      int
+	// SessionVersion is raised whenever the user's sessions must end.
+	SessionVersion int
 }
 
 func (userRow) TableName() string { return "users" }
@@ -28,7 +30,10 @@ func toUserRow(u domain.User) userRow {
 	r := userRow{
 		ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Role: string(u.Role),
 		Level: int(u.Level), Active: u.Active, CreatedAt: utc(u.CreatedAt), UpdatedAt: utc(u.UpdatedAt),
-		Version: u.Version,
+		Version: u.Version, SessionVersion: u.SessionVersion,
+	}
+	if r.SessionVersion == 0 {
+		r.SessionVersion = 1
 	}
 	if u.EnteCode != "" {
 		r.EnteCode = &u.EnteCode
@@ -41,6 +46,7 @@ func (r userRow) toDomain() domain.User {
 		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: domain.Role(r.Role),
 		Level: domain.Level(r.Level), EnteCode: deref(r.EnteCode), Active: r.Active,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+		SessionVersion: r.SessionVersion,
 	}
 }
 
@@ -110,13 +116,24 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fn func(*domain.User) 
 			return translate(err)
 		}
 		u = row.toDomain()
+		before := u
 		if err := fn(&u); err != nil {
 			return err
 		}
 		u.Version++
+		u.SessionVersion = before.SessionVersion
+		if domain.EndsSessions(before, u) {
+			u.SessionVersion++
+			if err := s.revokeUserRefresh(ctx, id, utc(u.UpdatedAt)); err != nil {
+				return err
+			}
+		}
 		nr := toUserRow(u)
 		return translate(s.conn(ctx).Model(&userRow{}).Where("id = ?", id).Select("*").Omit("id", "created_at").Updates(&nr).Error)
 	})
+	if err == nil {
+		s.sessions.drop(id)
+	}
 	return u, err
 }
 

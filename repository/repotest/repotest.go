@@ -46,6 +46,14 @@ func SQLite(tb testing.TB) *repository.Store {
 // end of the test.
 func Postgres(tb testing.TB) *repository.Store {
 	tb.Helper()
+	return openMigrated(tb, PostgresURL(tb))
+}
+
+// PostgresURL creates a new PostgreSQL database, dropped at the end of the
+// test, and returns its URL, for tests that open it twice (two server
+// processes on one database).
+func PostgresURL(tb testing.TB) string {
+	tb.Helper()
 	admin := os.Getenv("HELPDESK_TEST_POSTGRES_URL")
 	if admin == "" {
 		if os.Getenv("HELPDESK_TEST_REQUIRE_POSTGRES") == "1" {
@@ -79,16 +87,23 @@ func Postgres(tb testing.TB) *repository.Store {
 		tb.Fatal(err)
 	}
 	u.Path = "/" + name
-	return openMigrated(tb, u.String())
+	return u.String()
 }
 
-func openMigrated(tb testing.TB, dsn string) *repository.Store {
+// Open opens a second store on a database another store migrated.
+func Open(tb testing.TB, dsn string) *repository.Store {
 	tb.Helper()
 	s, err := repository.Open(dsn)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { s.Close() })
+	return s
+}
+
+func openMigrated(tb testing.TB, dsn string) *repository.Store {
+	tb.Helper()
+	s := Open(tb, dsn)
 	if _, err := s.Migrate(context.Background()); err != nil {
 		tb.Fatal(err)
 	}
