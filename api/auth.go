@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -66,10 +65,6 @@ func HashPassword(password string, cost int) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(h), err
 }
-
-// dummyHash is compared against when the username does not exist, so that
-// a login takes as long whether or not the user exists.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcrypt.DefaultCost)
 
 func (s *Server) issueAccess(u domain.User) (string, error) {
 	now := s.cfg.Now()
@@ -193,8 +188,9 @@ type tokenResponse struct {
 }
 
 // login exchanges a username and password for an access and a refresh
-// token. Failures are throttled per account, whatever address they come
-// from, so a spoofed X-Forwarded-For does not help a guesser.
+// token. Failures are throttled per (account, client address) and per
+// address (see throttle.go); the address is the peer's unless it is a
+// trusted proxy, so a spoofed X-Forwarded-For does not help a guesser.
 func (s *Server) login(c *gin.Context) {
 	var req tokenRequest
 	if _, err := s.bindJSON(c, &req); err != nil {
@@ -212,10 +208,9 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, domain.Invalid("username and password are required", fe...))
 		return
 	}
-	account := strings.ToLower(req.Username)
-	if wait := s.throttle.blocked(account, s.cfg.Now()); wait > 0 {
-		c.Header("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		failf(c, domain.CodeTooManyRequests, "too many failed logins for this account; try again in %d seconds", int(wait.Seconds())+1)
+	keys := loginKeys(req.Username, c.ClientIP())
+	if err := s.loginWait(c, keys); err != nil {
+		fail(c, err)
 		return
 	}
 	u, err := s.store.UserByUsername(c.Request.Context(), req.Username)
@@ -223,16 +218,22 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	hash := dummyHash
+	hash := s.dummyHash
 	if err == nil {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil || !u.Active {
-		s.throttle.failed(account, s.cfg.Now())
+		if err := s.loginFailed(c, keys); err != nil {
+			fail(c, err)
+			return
+		}
 		failf(c, domain.CodeUnauthenticated, "wrong username or password")
 		return
 	}
-	s.throttle.reset(account)
+	if err := s.store.ClearLoginThrottle(c.Request.Context(), keys.pair); err != nil {
+		fail(c, err)
+		return
+	}
 	s.respondTokens(c, u, "")
 }
 
@@ -280,59 +281,6 @@ func (s *Server) refresh(c *gin.Context) {
 		return
 	}
 	s.respondTokens(c, u, next)
-}
-
-// loginThrottle counts failed logins per account in a sliding window.
-type loginThrottle struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	fails  map[string][]time.Time
-}
-
-func newLoginThrottle(max int, window time.Duration) *loginThrottle {
-	return &loginThrottle{max: max, window: window, fails: map[string][]time.Time{}}
-}
-
-// blocked returns how long the account must wait, or 0.
-func (t *loginThrottle) blocked(account string, now time.Time) time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	recent := t.prune(account, now)
-	if len(recent) < t.max {
-		return 0
-	}
-	return recent[0].Add(t.window).Sub(now)
-}
-
-func (t *loginThrottle) failed(account string, now time.Time) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if len(t.fails) > 100_000 { // bound memory under a spray of made-up names
-		t.fails = map[string][]time.Time{}
-	}
-	t.fails[account] = append(t.prune(account, now), now)
-}
-
-func (t *loginThrottle) reset(account string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	delete(t.fails, account)
-}
-
-func (t *loginThrottle) prune(account string, now time.Time) []time.Time {
-	list := t.fails[account]
-	i := 0
-	for i < len(list) && now.Sub(list[i]) >= t.window {
-		i++
-	}
-	list = list[i:]
-	if len(list) == 0 {
-		delete(t.fails, account)
-		return nil
-	}
-	t.fails[account] = list
-	return list
 }
 
 // NewAPITokenSecret returns a new API token secret.

@@ -4,12 +4,14 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -37,6 +39,9 @@ type Store interface {
 	RevokeRefreshFamily(ctx context.Context, family string, now time.Time) error
 	SessionVersion(ctx context.Context, userID int64) (int, error)
 	RevokeSessions(ctx context.Context, userID int64, now time.Time) error
+	LoginThrottles(ctx context.Context, keys ...string) ([]domain.LoginThrottle, error)
+	UpdateLoginThrottle(ctx context.Context, key string, now time.Time, fn func(*domain.LoginThrottle)) error
+	ClearLoginThrottle(ctx context.Context, key string) error
 
 	ListEnti(ctx context.Context) ([]domain.Ente, error)
 	GetEnte(ctx context.Context, code string) (domain.Ente, error)
@@ -119,7 +124,9 @@ type Server struct {
 	engine   *gin.Engine
 	metrics  *metrics
 	registry *prometheus.Registry
-	throttle *loginThrottle
+	// dummyHash is compared against when the username does not exist; it
+	// has the configured cost, so a login takes as long either way.
+	dummyHash []byte
 	rome     *time.Location
 	policies map[string]Policy
 	draining atomic.Bool
@@ -135,7 +142,10 @@ func New(cfg Config, store Store) (*Server, error) {
 	gin.SetMode(gin.ReleaseMode)
 	s := &Server{
 		cfg: cfg, store: store, engine: gin.New(), registry: prometheus.NewRegistry(),
-		throttle: newLoginThrottle(5, 15*time.Minute), rome: rome,
+		rome: rome,
+	}
+	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomSecret(16)), cfg.PasswordCost); err != nil {
+		return nil, fmt.Errorf("password cost %d: %w", cfg.PasswordCost, err)
 	}
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
