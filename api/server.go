@@ -127,9 +127,9 @@ type Server struct {
 	// dummyHash is compared against when the username does not exist; it
 	// has the configured cost, so a login takes as long either way.
 	dummyHash []byte
-	rome     *time.Location
-	policies map[string]Policy
-	draining atomic.Bool
+	rome      *time.Location
+	policies  map[string]Policy
+	draining  atomic.Bool
 }
 
 // New builds the server and its routes.
