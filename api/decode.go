@@ -47,6 +47,9 @@ func decodeJSON(body []byte, v any) error {
 		}
 	}
 	if err == nil {
+		if fe := textErrors(v, 0); len(fe) > 0 {
+			return domain.Invalid("a field holds characters that are not allowed", fe...)
+		}
 		return nil
 	}
 	var (

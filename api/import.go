@@ -130,7 +130,7 @@ func importTime(line int, field, v string) (time.Time, *domain.FieldError) {
 // toImport converts a row's text fields, reporting the ones that do not
 // parse.
 func (r importRowJSON) toImport(line int) (domain.TicketImport, []domain.FieldError) {
-	var fe []domain.FieldError
+	fe := textErrors(r, line)
 	out := domain.TicketImport{
 		Line: line, ExternalID: r.ExternalID, EnteCode: r.Ente, Level: domain.Level(r.Level), Status: domain.Status(r.Status),
 		Service: r.Service, Channel: domain.Channel(r.Channel), Subject: r.Subject, Description: r.Description,

@@ -34,7 +34,7 @@ func (s *Server) Policies() map[string]Policy { return s.policies }
 // handle registers a route with the roles allowed on it. Every route goes
 // through here, so none exists without a policy.
 func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerFunc) {
-	chain := []gin.HandlerFunc{}
+	chain := []gin.HandlerFunc{rejectControlParams}
 	pol := Policy{Roles: roles, Public: roles == nil}
 	if !pol.Public {
 		chain = append(chain, s.authenticate, allow(roles))

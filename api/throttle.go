@@ -3,6 +3,7 @@ package api
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,7 +30,7 @@ func (s *Server) loginWait(c *gin.Context, k loginKeysOf) error {
 	now := s.now()
 	for _, t := range ts {
 		if wait := t.Wait(now); wait > 0 {
-			secs := int(wait.Seconds()) + 1
+			secs := int((wait + time.Second - 1) / time.Second) // rounded up
 			c.Header("Retry-After", strconv.Itoa(secs))
 			what := "this account from your address"
 			if t.Key == k.addr {
