@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -57,6 +58,13 @@ func recovery(c *gin.Context) {
 		}
 	}()
 	c.Next()
+}
+
+// Metrics is the Prometheus handler. It is not routed on the API's
+// listener: cmd serves it on its own address (HELPDESK_METRICS_ADDR), so
+// that the public listener does not reveal traffic and runtime figures.
+func (s *Server) Metrics() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
 }
 
 type metrics struct {

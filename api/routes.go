@@ -3,10 +3,10 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -48,13 +48,12 @@ func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerF
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(recovery, withRequestID, s.observe, s.closeWhenDraining)
+	e.Use(recovery, withRequestID, securityHeaders, s.observe, s.closeWhenDraining)
 	e.NoRoute(notFoundRoute)
 	e.NoMethod(methodNotAllowed)
 
 	s.handle(http.MethodGet, "/healthz", anyone, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	s.handle(http.MethodGet, "/readyz", anyone, s.ready)
-	s.handle(http.MethodGet, "/metrics", anyone, gin.WrapH(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
 	s.handle(http.MethodGet, "/openapi.yaml", anyone, func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.cfg.OpenAPI) })
 
 	const v1 = "/api/v1"
@@ -120,6 +119,18 @@ func (s *Server) Drain() { s.draining.Store(true) }
 func (s *Server) closeWhenDraining(c *gin.Context) {
 	if s.draining.Load() {
 		c.Header("Connection", "close")
+	}
+	c.Next()
+}
+
+// securityHeaders: no response may be sniffed into another type, and none
+// under /api/ (tickets, users, tokens, reports) may be kept by a browser
+// or proxy cache; handlers that need another policy set their own.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	if strings.HasPrefix(c.Request.URL.Path, "/api/") {
+		h.Set("Cache-Control", "no-store")
 	}
 	c.Next()
 }

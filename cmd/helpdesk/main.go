@@ -48,6 +48,7 @@ func main() {
 // config is everything read from the environment.
 type config struct {
 	addr           string
+	metricsAddr    string
 	databaseURL    string
 	adminPassword  string
 	jwtSecret      []byte
@@ -61,6 +62,7 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
 		addr:          getenv("HELPDESK_ADDR"),
+		metricsAddr:   getenv("HELPDESK_METRICS_ADDR"),
 		databaseURL:   getenv("HELPDESK_DATABASE_URL"),
 		adminPassword: getenv("HELPDESK_ADMIN_PASSWORD"),
 		jwtSecret:     []byte(getenv("HELPDESK_JWT_SECRET")),
@@ -165,7 +167,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, srv, log)
+	return serve(ctx, cfg, srv, srv.Metrics(), log)
 }
 
 // drainer is a handler that can prepare for a graceful shutdown.
@@ -248,10 +250,18 @@ func ensureAdmin(ctx context.Context, store *repository.Store, cfg config, log *
 
 // serve runs the HTTP server until ctx ends, then stops taking new
 // connections and lets in-flight requests finish.
-func serve(ctx context.Context, cfg config, h drainer, log *slog.Logger) error {
+func serve(ctx context.Context, cfg config, h drainer, metrics http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
+	}
+	if cfg.metricsAddr != "" {
+		stop, err := serveMetrics(cfg.metricsAddr, metrics, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
 	}
 	hs := &http.Server{
 		Handler:           h,
@@ -284,6 +294,25 @@ func serve(ctx context.Context, cfg config, h drainer, log *slog.Logger) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves the Prometheus metrics on their own listener
+// (HELPDESK_METRICS_ADDR), never on the API's; it returns a stop function.
+func serveMetrics(addr string, h http.Handler, log *slog.Logger) (func(), error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("HELPDESK_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("metrics listener stopped", "err", err)
+		}
+	}()
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	return func() { _ = srv.Close() }, nil
 }
 
 // servePprof serves the runtime profiles on their own listener, opt-in

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -93,4 +96,67 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// startServe runs serve in the background until the test ends and returns
+// the log; it waits until the API listener is up.
+func startServe(t *testing.T, vars map[string]string) *syncBuffer {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), out) }()
+	t.Cleanup(func() { cancel(); <-done })
+	for !strings.Contains(out.String(), `"msg":"serving"`) {
+		select {
+		case err := <-done:
+			t.Fatalf("serve ended early: %v\n%s", err, out.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	return out
+}
+
+// logAddr finds the addr of the first log line with the message.
+func logAddr(t *testing.T, log, msg string) string {
+	t.Helper()
+	for _, line := range strings.Split(log, "\n") {
+		var l struct{ Msg, Addr string }
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == msg {
+			return l.Addr
+		}
+	}
+	t.Fatalf("no log line %q in:\n%s", msg, log)
+	return ""
+}
+
+func get(t *testing.T, url string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestMetricsOnTheirOwnListener: with HELPDESK_METRICS_ADDR the metrics
+// are served there, and never on the API's listener.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	out := startServe(t, map[string]string{
+		"HELPDESK_DATABASE_URL": filepath.Join(t.TempDir(), "h.db"), "HELPDESK_ADDR": "127.0.0.1:0",
+		"HELPDESK_METRICS_ADDR": "127.0.0.1:0", "HELPDESK_BCRYPT_COST": "4", "HELPDESK_SHUTDOWN_DRAIN": "0s",
+	})
+	api, metrics := logAddr(t, out.String(), "serving"), logAddr(t, out.String(), "serving metrics")
+	if resp, _ := get(t, "http://"+api+"/healthz"); resp.StatusCode != http.StatusOK || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("public /healthz: got %s, nosniff %q", resp.Status, resp.Header.Get("X-Content-Type-Options"))
+	}
+	if resp, _ := get(t, "http://"+api+"/metrics"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics: got %s, want 404", resp.Status)
+	}
+	resp, body := get(t, "http://"+metrics+"/metrics")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `helpdesk_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Errorf("metrics listener: got %s, body lacks the /healthz count:\n%.300s", resp.Status, body)
+	}
 }
