@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/csv"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,53 +12,14 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// wantsCSV picks JSON or CSV from an Accept header, as RFC 9110 says: each
-// type takes the q of the most specific range that matches it, the higher
-// q wins, and JSON wins a tie (it is the default, and what an absent
-// header or */* gets). Neither acceptable is a 406.
+// wantsCSV picks JSON or CSV for a report from an Accept header; neither
+// acceptable is a 406.
 func wantsCSV(accept string) (bool, error) {
-	if strings.TrimSpace(accept) == "" {
-		return false, nil
-	}
-	type best struct {
-		q    float64
-		spec int // 0 for */*, 1 for type/*, 2 for the exact type
-	}
-	jsonQ, csvQ := best{q: -1, spec: -1}, best{q: -1, spec: -1}
-	consider := func(b *best, q float64, spec int) {
-		if spec > b.spec {
-			*b = best{q: q, spec: spec}
-		}
-	}
-	for _, part := range strings.Split(accept, ",") {
-		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-		if err != nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := params["q"]; ok {
-			if q, err = strconv.ParseFloat(v, 64); err != nil || q < 0 || q > 1 {
-				continue
-			}
-		}
-		switch mt {
-		case "*/*":
-			consider(&jsonQ, q, 0)
-			consider(&csvQ, q, 0)
-		case "application/*":
-			consider(&jsonQ, q, 1)
-		case "text/*":
-			consider(&csvQ, q, 1)
-		case "application/json":
-			consider(&jsonQ, q, 2)
-		case "text/csv":
-			consider(&csvQ, q, 2)
-		}
-	}
-	if jsonQ.q <= 0 && csvQ.q <= 0 {
+	mt, ok := negotiate(accept, "application/json", "text/csv")
+	if !ok {
 		return false, &domain.Error{Code: codeNotAcceptable, Message: "reports are available as application/json or text/csv; the Accept header allows neither"}
 	}
-	return csvQ.q > jsonQ.q, nil
+	return mt == "text/csv", nil
 }
 
 // csvFormat writes the cells of a report. Italian spreadsheets want ';'

@@ -93,7 +93,7 @@ func jsonType(kind string) string {
 // bindJSON reads and decodes a JSON request body into v, and returns the
 // raw body for callers that hash it (Idempotency-Key).
 func (s *Server) bindJSON(c *gin.Context, v any) ([]byte, error) {
-	if ct := c.ContentType(); ct != "" && ct != "application/json" {
+	if ct := c.ContentType(); ct != "" && !strings.EqualFold(ct, "application/json") {
 		return nil, &domain.Error{Code: codeUnsupportedMedia, Message: "the request body must be application/json"}
 	}
 	b, err := readBody(c, s.cfg.MaxBodyBytes)

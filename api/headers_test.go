@@ -23,7 +23,7 @@ func TestSecurityHeaders(t *testing.T) {
 		{"GET", "/api/v1/me", e.tokens[wEnteA], true},
 		{"GET", "/api/v1/tickets", e.tokens[wOperator1], true},
 		{"GET", "/api/v1/users", e.tokens[wAdmin], true},
-		{"GET", "/api/v1/reports/tickets?year=2026", e.tokens[wReporter], true},
+		{"GET", "/api/v1/reports/tickets?from=2026-01-01&to=2027-01-01", e.tokens[wReporter], true},
 		{"GET", "/api/v1/tickets", "", true},
 		{"DELETE", "/api/v1/me", e.tokens[wAdmin], true},
 	} {

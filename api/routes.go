@@ -34,7 +34,7 @@ func (s *Server) Policies() map[string]Policy { return s.policies }
 // handle registers a route with the roles allowed on it. Every route goes
 // through here, so none exists without a policy.
 func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerFunc) {
-	chain := []gin.HandlerFunc{rejectControlParams}
+	chain := []gin.HandlerFunc{rejectControlParams, accepting(routeMediaTypes(path)...)}
 	pol := Policy{Roles: roles, Public: roles == nil}
 	if !pol.Public {
 		chain = append(chain, s.authenticate, allow(roles))
@@ -133,4 +133,16 @@ func securityHeaders(c *gin.Context) {
 		h.Set("Cache-Control", "no-store")
 	}
 	c.Next()
+}
+
+// routeMediaTypes are the media types a route answers with, for the 406
+// check; a report also answers as a spreadsheet.
+func routeMediaTypes(path string) []string {
+	switch {
+	case path == "/openapi.yaml":
+		return []string{"application/yaml"}
+	case strings.HasPrefix(path, "/api/v1/reports/"):
+		return []string{"application/json", "text/csv"}
+	}
+	return []string{"application/json"}
 }

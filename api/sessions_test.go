@@ -116,7 +116,7 @@ func TestTokenOfMissingUserIs401(t *testing.T) {
 		tok := sign(t, jwt.SigningMethodHS256, secKey, e.with(func(c jwt.MapClaims) {
 			c["sub"], c["role"], c["lvl"], c["name"] = "999999", "admin", 0, "ghost"
 		}))
-		for _, path := range []string{"/api/v1/me", "/api/v1/tickets", "/api/v1/users", "/api/v1/reports/tickets?year=2026"} {
+		for _, path := range []string{"/api/v1/me", "/api/v1/tickets", "/api/v1/users", "/api/v1/reports/tickets?from=2026-01-01&to=2027-01-01"} {
 			if msg := e.do(t, http.MethodGet, path, tok, nil).problemError(http.StatusUnauthorized, domain.CodeUnauthenticated); msg != "" {
 				t.Errorf("GET %s: %s", path, msg)
 			}

@@ -25,8 +25,12 @@ func ifMatch(c *gin.Context) (version int, ok bool, err error) {
 	if h == "" || h == "*" {
 		return 0, false, nil
 	}
-	v, perr := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
-	if perr != nil || v < 1 {
+	// If-Match compares strongly (RFC 9110 §13.1.1): a weak tag never
+	// matches, and neither does an unquoted one.
+	inner, quoted := strings.CutPrefix(h, `"`)
+	inner, closed := strings.CutSuffix(inner, `"`)
+	v, perr := strconv.Atoi(inner)
+	if !quoted || !closed || perr != nil || v < 1 {
 		return 0, false, domain.Errorf(domain.CodePreconditionFailed, "If-Match %s matches no version; send the ETag of your last read", h)
 	}
 	return v, true, nil
