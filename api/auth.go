@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -262,6 +263,15 @@ func (s *Server) respondTokens(c *gin.Context, u domain.User, refresh string) {
 // newRefreshToken is an opaque secret; only its hash is stored.
 func newRefreshToken() string { return "rt_" + randomSecret(32) }
 
+// successorToken derives the refresh token that replaces old, keyed by
+// the server's secret: two tabs refreshing with the same token at once
+// get the same successor, though only its hash is stored.
+func (s *Server) successorToken(old string) string {
+	m := hmac.New(sha256.New, s.cfg.JWTSecret)
+	m.Write([]byte("refresh-successor:" + old))
+	return "rt_" + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
 // refresh rotates a refresh token: the old one is spent, a new one of the
 // same family is returned. Presenting a spent token revokes the family.
 func (s *Server) refresh(c *gin.Context) {
@@ -274,7 +284,7 @@ func (s *Server) refresh(c *gin.Context) {
 		fail(c, domain.Invalid("refresh_token is required", domain.FieldError{Field: "refresh_token", Detail: "is required"}))
 		return
 	}
-	next := newRefreshToken()
+	next := s.successorToken(req.RefreshToken)
 	u, err := s.store.RotateRefreshToken(c.Request.Context(), sha(req.RefreshToken), sha(next), s.now(), s.now().Add(s.cfg.RefreshTTL))
 	if err != nil {
 		fail(c, err)

@@ -193,6 +193,8 @@ func TestRefreshTokenReuseRevokesFamily(t *testing.T) {
 		t.Errorf("access token from a refresh: got %s, want 200", r2)
 	}
 
+	// Past the two-tab grace (TestRefreshGraceForTwoTabs), a reuse is a theft.
+	e.clock.Advance(domain.RefreshGrace + time.Second)
 	refresh(first).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
 	// The reuse revoked the family: the newest token fails too.
 	refresh(second).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)

@@ -155,3 +155,37 @@ func TestSessionRevokedByAnotherProcess(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestRefreshGraceForTwoTabs: two tabs refreshing with the same token at
+// once both succeed with the same successor; after the grace, or for an
+// older token, reuse still revokes the family.
+func TestRefreshGraceForTwoTabs(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, store *repository.Store) {
+		e := newSecEnv(t, store)
+		refresh := func(tok string) *secResp {
+			return e.do(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]string{"refresh_token": tok})
+		}
+		s := e.session(t, string(wOperator1))
+		tabA := refresh(s.refresh).want(t, http.StatusOK)
+		e.clock.Advance(domain.RefreshGrace / 2)
+		tabB := refresh(s.refresh).want(t, http.StatusOK)
+		next := tabA.str(t, "refresh_token")
+		if got := tabB.str(t, "refresh_token"); got != next {
+			t.Fatalf("second tab: got successor %q, want the first tab's %q", got, next)
+		}
+		e.do(t, http.MethodGet, "/api/v1/me", tabB.str(t, "access_token"), nil).want(t, http.StatusOK)
+
+		// The successor rotates; now the first token is two behind: reuse
+		// revokes the family, within the grace or not.
+		third := refresh(next).want(t, http.StatusOK).str(t, "refresh_token")
+		refresh(s.refresh).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
+		refresh(third).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
+
+		// Past the grace, even the immediate predecessor is a reuse.
+		s = e.session(t, string(wOperator1))
+		next = refresh(s.refresh).want(t, http.StatusOK).str(t, "refresh_token")
+		e.clock.Advance(domain.RefreshGrace + time.Second)
+		refresh(s.refresh).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
+		refresh(next).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
+	})
+}

@@ -233,7 +233,8 @@ func (s *Store) CreateRefreshToken(ctx context.Context, userID int64, family str
 
 // RotateRefreshToken consumes the refresh token with oldHash and stores
 // newHash in its family, returning the user. A token used a second time
-// means it leaked: the whole family is revoked and the call fails.
+// means it leaked: the whole family is revoked and the call fails, except
+// for the immediate predecessor within domain.RefreshGrace.
 func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte, now, expires time.Time) (domain.User, error) {
 	var (
 		user   domain.User
@@ -252,18 +253,31 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte,
 		case row.RevokedAt != nil || !row.ExpiresAt.After(now):
 			return domain.Errorf(domain.CodeUnauthenticated, "the refresh token is expired or revoked")
 		case row.UsedAt != nil:
+			// The immediate predecessor, shortly after its rotation, is a
+			// second tab refreshing at the same time: it gets the same
+			// successor (newHash, derived from the old token), as long as
+			// that successor is still the family's live token.
+			if now.Sub(row.UsedAt.UTC()) <= domain.RefreshGrace {
+				var succ refreshRow
+				err := db.Where("hash = ? AND family = ? AND used_at IS NULL AND revoked_at IS NULL", newHash, row.Family).Take(&succ).Error
+				if err == nil {
+					u, err := s.activeUser(ctx, row.UserID)
+					user = u
+					return err
+				}
+				if err != gorm.ErrRecordNotFound {
+					return translate(err)
+				}
+			}
 			reused = row.Family
 			return nil
 		}
 		if err := db.Model(&refreshRow{}).Where("id = ?", row.ID).Update("used_at", utc(now)).Error; err != nil {
 			return translate(err)
 		}
-		u, err := s.GetUser(ctx, row.UserID)
+		u, err := s.activeUser(ctx, row.UserID)
 		if err != nil {
 			return err
-		}
-		if !u.Active {
-			return domain.Errorf(domain.CodeUnauthenticated, "the user is disabled")
 		}
 		user = u
 		return s.CreateRefreshToken(ctx, row.UserID, row.Family, newHash, now, expires)
@@ -278,6 +292,14 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte,
 		return domain.User{}, domain.Errorf(domain.CodeUnauthenticated, "the refresh token was already used; its session is revoked")
 	}
 	return user, nil
+}
+
+func (s *Store) activeUser(ctx context.Context, id int64) (domain.User, error) {
+	u, err := s.GetUser(ctx, id)
+	if err == nil && !u.Active {
+		err = domain.Errorf(domain.CodeUnauthenticated, "the user is disabled")
+	}
+	return u, err
 }
 
 // RevokeRefreshFamily revokes every refresh token of a family (logout, or
