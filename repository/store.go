@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -34,6 +35,7 @@ type Store struct {
 	postgres bool
 	refs     refCache
 	sessions sessionCache
+	lock     *os.File // SQLite only: held while the store is open
 }
 
 // Dialect returns "postgres" or "sqlite".
@@ -57,16 +59,25 @@ func Open(url string) (*Store, error) {
 		SkipDefaultTransaction: true, // every write we make is already in an explicit transaction or single-statement
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		// No ping inside Open: a PostgreSQL still starting is the caller's
+		// to wait for (cmd retries for a minute), not a failed start.
+		DisableAutomaticPing: true,
 	}
 	s := &Store{postgres: IsPostgresURL(url)}
 	var dialector gorm.Dialector
 	if s.postgres {
 		dialector = postgres.Open(url)
 	} else {
+		lock, err := lockSQLite(url)
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
 		dialector = sqlite.Open(sqliteDSN(url))
 	}
 	db, err := gorm.Open(dialector, cfg)
 	if err != nil {
+		s.unlock()
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	sqlDB, err := db.DB()
@@ -115,8 +126,19 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	return applied, nil
 }
 
-// Close closes the connection pool.
-func (s *Store) Close() error { return s.sqlDB.Close() }
+// Close closes the connection pool and releases the SQLite lock.
+func (s *Store) Close() error {
+	err := s.sqlDB.Close()
+	s.unlock()
+	return err
+}
+
+func (s *Store) unlock() {
+	if s.lock != nil {
+		s.lock.Close() // closing the file releases the flock
+		s.lock = nil
+	}
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -172,10 +194,19 @@ func translate(err error) error {
 		return &domain.Error{Code: domain.CodeUnprocessable, Message: "it refers to something that does not exist", Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "the request was cancelled or timed out", Err: err}
+	case busy(err):
+		return &domain.Error{Code: domain.CodeUnavailable, Message: "the database is busy; try again in a moment", Err: err}
 	case unreachable(err):
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "the database is unavailable", Err: err}
 	}
 	return err
+}
+
+// busy reports whether SQLite gave up waiting for its write lock
+// (SQLITE_BUSY, SQLITE_LOCKED): a moment later the request will pass.
+func busy(err error) bool {
+	m := err.Error()
+	return strings.Contains(m, "SQLITE_BUSY") || strings.Contains(m, "SQLITE_LOCKED") || strings.Contains(m, "database is locked")
 }
 
 // unreachable reports whether err means the database could not be reached,

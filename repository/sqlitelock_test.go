@@ -1,0 +1,92 @@
+package repository_test
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/glebarez/go-sqlite" // the raw driver, to hold a lock behind the store's back
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/repository"
+)
+
+// TestSecondProcessOnSQLiteIsRefused: a second store on the same SQLite
+// file is refused at open with a message that says why; once the first
+// closes, the file opens again. A URL that is no database is a clear error.
+func TestSecondProcessOnSQLiteIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	first, err := repository.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := repository.Open(path); err == nil || !strings.Contains(err.Error(), "in use by another helpdesk process") {
+		t.Fatalf("second open: got %v, want a refusal naming the other process", err)
+	}
+	first.Close()
+	again, err := repository.Open(path)
+	if err != nil {
+		t.Fatalf("open after close: %v", err)
+	}
+	again.Close()
+	for _, bad := range []string{"mysql://user:secret@db/helpdesk", filepath.Join(t.TempDir(), "missing", "h.db")} {
+		_, err := repository.Open(bad)
+		if err == nil || strings.Contains(err.Error(), "out of memory") || strings.Contains(err.Error(), "secret") {
+			t.Errorf("open %q: got %v, want a clear error that hides the password", bad, err)
+		}
+	}
+}
+
+// TestSQLiteBusyIs503: when another connection holds SQLite's write lock
+// past the busy timeout, a write is a 503 with Retry-After, not a 500.
+func TestSQLiteBusyIs503(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits for the 5 s busy timeout")
+	}
+	path := filepath.Join(t.TempDir(), "h.db")
+	store, err := repository.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ctx := context.Background()
+	if _, err := store.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := api.NewUser("admin", "a-long-enough-password", domain.RoleAdmin, 0, "", bcrypt.MinCost, time.Now())
+	if _, err := store.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := api.New(api.Config{JWTSecret: []byte("sqlite-busy-test-key-of-32-bytes"), PasswordCost: bcrypt.MinCost}, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	conn, err := raw.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN EXCLUSIVE"); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.ExecContext(ctx, "ROLLBACK") //nolint:errcheck
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/auth/token", strings.NewReader(`{"username":"admin","password":"wrong-password-here"}`))
+	req.Header.Set("Content-Type", "application/json")
+	srv.ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
+		t.Fatalf("got %d (Retry-After %q) %s, want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
