@@ -1,15 +1,9 @@
-// Command helpdesk runs the help-desk API.
-//
-//	helpdesk [serve]   migrate the database and serve the API (default)
-//	helpdesk migrate   apply the database migrations and exit
-//	helpdesk healthcheck  exit 0 when the local server answers /readyz (for
-//	                      container healthchecks on an image without curl)
-//	helpdesk version   print the version
-//
-// Configuration is read from the environment; see README.md.
+// Command helpdesk runs the help-desk API; `helpdesk help` lists its
+// subcommands and environment variables.
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -22,6 +16,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -34,12 +29,14 @@ import (
 	"github.com/cst-firenze/helpdesk/repository"
 )
 
-var version = "dev"
+// version is stamped by the build (-ldflags "-X main.version=..."); when
+// it is not, the module version and VCS revision come from the build info.
+var version = ""
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "helpdesk:", err)
 		os.Exit(1)
 	}
@@ -59,7 +56,101 @@ type config struct {
 	drain          time.Duration
 }
 
+// envVars are every environment variable, with its default, for the
+// usage text; README.md has the same table.
+var envVars = [][3]string{
+	{"HELPDESK_ADDR", ":8080", "listen address of the API"},
+	{"HELPDESK_DATABASE_URL", "helpdesk.db", "a SQLite file path, or postgres://user:pass@host:5432/db?sslmode=disable"},
+	{"HELPDESK_ADMIN_PASSWORD", "generated, logged once", "password of admin, used only when the first start creates it"},
+	{"HELPDESK_JWT_SECRET", "random per process", "HMAC key for access tokens, at least 32 bytes"},
+	{"HELPDESK_TRUSTED_PROXIES", "none", "comma-separated proxies whose X-Forwarded-For is believed"},
+	{"HELPDESK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"HELPDESK_BCRYPT_COST", "11", "bcrypt cost of stored passwords (4 to 15)"},
+	{"HELPDESK_SHUTDOWN_DRAIN", "2s", "after SIGTERM, serve this long with /readyz failing"},
+	{"HELPDESK_SHUTDOWN_TIMEOUT", "20s", "then wait this long for in-flight requests"},
+	{"HELPDESK_METRICS_ADDR", "off", "serve Prometheus /metrics on this separate address"},
+	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `Usage: helpdesk [command]
+
+Commands:
+  serve                    migrate the database and serve the API (the default)
+  migrate                  apply the database migrations and exit
+  users set-password NAME  set a user's password, read from standard input
+                           (one line), and end the user's sessions
+  healthcheck              exit 0 when the local server answers /readyz
+  version                  print the version and VCS revision
+  help, -h, --help         print this help
+
+Environment (secrets also as NAME_FILE, a file holding the value):
+`)
+	for _, v := range envVars {
+		fmt.Fprintf(w, "  %-26s %s (default: %s)\n", v[0], v[2], v[1])
+	}
+}
+
+// versionString is the stamped version, or the module version and VCS
+// revision from the build info.
+func versionString() string {
+	v, rev, dirty := version, "", false
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				dirty = s.Value == "true"
+			}
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	if rev != "" {
+		v += " " + rev
+		if dirty {
+			v += "-dirty"
+		}
+	}
+	return v
+}
+
+// withFiles lets each secret NAME be given as NAME_FILE, the path of a file
+// holding it (Docker and Kubernetes secrets), trailing newline dropped.
+func withFiles(getenv func(string) string) (func(string) string, error) {
+	vals := map[string]string{}
+	for _, name := range []string{"HELPDESK_DATABASE_URL", "HELPDESK_ADMIN_PASSWORD", "HELPDESK_JWT_SECRET"} {
+		path := getenv(name + "_FILE")
+		if path == "" {
+			continue
+		}
+		if getenv(name) != "" {
+			return nil, fmt.Errorf("%s and %s_FILE are both set; set one", name, name)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("%s_FILE: %w", name, err)
+		}
+		vals[name] = strings.TrimRight(string(b), "\r\n")
+	}
+	return func(k string) string {
+		if v, ok := vals[k]; ok {
+			return v
+		}
+		return getenv(k)
+	}, nil
+}
+
 func loadConfig(getenv func(string) string) (config, error) {
+	getenv, err := withFiles(getenv)
+	if err != nil {
+		return config{}, err
+	}
 	cfg := config{
 		addr:          getenv("HELPDESK_ADDR"),
 		metricsAddr:   getenv("HELPDESK_METRICS_ADDR"),
@@ -113,7 +204,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 	return cfg, nil
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "help", "-h", "--help":
+		usage(stdout)
+		return nil
+	case "version":
+		fmt.Fprintln(stdout, "helpdesk", versionString())
+		return nil
+	}
 	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return err
@@ -124,21 +227,26 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		go servePprof(addr, log)
 	}
 
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd = args[0]
-	}
 	switch cmd {
 	case "serve", "migrate":
-	case "version":
-		fmt.Fprintln(stdout, version)
-		return nil
+	case "users":
+		if len(args) != 3 || args[1] != "set-password" {
+			return errors.New("usage: helpdesk users set-password NAME (the password is read from standard input)")
+		}
 	case "healthcheck":
 		return healthcheck(ctx, cfg.addr)
 	default:
-		return fmt.Errorf("unknown command %q (want serve, migrate, healthcheck or version)", cmd)
+		return fmt.Errorf("unknown command %q (run helpdesk help)", cmd)
 	}
 
+	// The listener binds first, so a busy port fails before any migration.
+	var ln net.Listener
+	if cmd == "serve" {
+		if ln, err = net.Listen("tcp", cfg.addr); err != nil {
+			return fmt.Errorf("HELPDESK_ADDR %s: %w", cfg.addr, err)
+		}
+		defer ln.Close()
+	}
 	store, err := repository.Open(cfg.databaseURL)
 	if err != nil {
 		return err
@@ -149,8 +257,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		return err
 	}
 	log.Info("database ready", "dialect", store.Dialect(), "migrations_applied", len(applied))
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		return nil
+	case "users":
+		return setPassword(ctx, store, args[2], stdin, cfg.passwordCost, stdout)
 	}
 	if err := ensureAdmin(ctx, store, cfg, log); err != nil {
 		return err
@@ -167,7 +278,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, srv, srv.Metrics(), log)
+	return serve(ctx, cfg, ln, srv, srv.Metrics(), log)
 }
 
 // drainer is a handler that can prepare for a graceful shutdown.
@@ -206,12 +317,12 @@ func healthcheck(ctx context.Context, addr string) error {
 // starts both at once) for up to a minute.
 func migrateWithRetry(ctx context.Context, store *repository.Store, log *slog.Logger) ([]string, error) {
 	deadline := time.Now().Add(time.Minute)
-	for {
+	for attempt := 1; ; attempt++ {
 		applied, err := store.Migrate(ctx)
 		if err == nil || time.Now().After(deadline) || domain.ErrorCode(err) != domain.CodeUnavailable && store.Ping(ctx) == nil {
 			return applied, err
 		}
-		log.Warn("database not reachable yet; retrying", "err", err)
+		log.Warn("database not reachable yet; retrying for up to a minute", "attempt", attempt, "err", err)
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -224,8 +335,14 @@ func migrateWithRetry(ctx context.Context, store *repository.Store, log *slog.Lo
 // database, with HELPDESK_ADMIN_PASSWORD or a random password printed once.
 func ensureAdmin(ctx context.Context, store *repository.Store, cfg config, log *slog.Logger) error {
 	n, err := store.CountUsers(ctx)
-	if err != nil || n > 0 {
+	if err != nil {
 		return err
+	}
+	if n > 0 {
+		if cfg.adminPassword != "" {
+			log.Warn("HELPDESK_ADMIN_PASSWORD is ignored: the database already has users, and it only sets the password of the admin created on the first start; to change a password run: helpdesk users set-password admin")
+		}
+		return nil
 	}
 	password, generated := cfg.adminPassword, false
 	if password == "" {
@@ -248,13 +365,38 @@ func ensureAdmin(ctx context.Context, store *repository.Store, cfg config, log *
 	return nil
 }
 
-// serve runs the HTTP server until ctx ends, then stops taking new
-// connections and lets in-flight requests finish.
-func serve(ctx context.Context, cfg config, h drainer, metrics http.Handler, log *slog.Logger) error {
-	ln, err := net.Listen("tcp", cfg.addr)
+// setPassword sets a user's password from the first line of stdin; the
+// store ends the user's sessions, as for any password change.
+func setPassword(ctx context.Context, store *repository.Store, name string, stdin io.Reader, cost int, stdout io.Writer) error {
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password from standard input: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	u, err := store.UserByUsername(ctx, name)
+	if errors.Is(err, domain.ErrNotFound) {
+		return fmt.Errorf("there is no user %q", name)
+	}
 	if err != nil {
 		return err
 	}
+	hashed, err := api.NewUser(u.Username, password, u.Role, u.Level, u.EnteCode, cost, time.Now())
+	if err != nil {
+		return err
+	}
+	if _, err := store.UpdateUser(ctx, u.ID, func(u *domain.User) error {
+		u.PasswordHash, u.UpdatedAt = hashed.PasswordHash, time.Now()
+		return nil
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password of %s set; its sessions have ended\n", name)
+	return nil
+}
+
+// serve runs the HTTP server until ctx ends, then stops taking new
+// connections and lets in-flight requests finish.
+func serve(ctx context.Context, cfg config, ln net.Listener, h drainer, metrics http.Handler, log *slog.Logger) error {
 	if cfg.metricsAddr != "" {
 		stop, err := serveMetrics(cfg.metricsAddr, metrics, log)
 		if err != nil {

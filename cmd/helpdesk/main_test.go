@@ -38,7 +38,7 @@ func TestLoadConfigRejectsBadValues(t *testing.T) {
 func TestMigrateCreatesAdminOnlyOnServe(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "h.db")
 	var out bytes.Buffer
-	if err := run(context.Background(), []string{"migrate"}, env(map[string]string{"HELPDESK_DATABASE_URL": db}), &out); err != nil {
+	if err := run(context.Background(), []string{"migrate"}, env(map[string]string{"HELPDESK_DATABASE_URL": db}), nil, &out); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	if !strings.Contains(out.String(), `"migrations_applied"`) {
@@ -50,7 +50,7 @@ func TestMigrateCreatesAdminOnlyOnServe(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	if err := run(context.Background(), []string{"explode"}, env(nil), &bytes.Buffer{}); err == nil {
+	if err := run(context.Background(), []string{"explode"}, env(nil), nil, &bytes.Buffer{}); err == nil {
 		t.Error("got no error for an unknown command")
 	}
 }
@@ -61,7 +61,7 @@ func TestServeGeneratesAdminPasswordAndStops(t *testing.T) {
 	var out syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, nil, env(map[string]string{"HELPDESK_DATABASE_URL": db, "HELPDESK_ADDR": "127.0.0.1:0", "HELPDESK_BCRYPT_COST": "4", "HELPDESK_SHUTDOWN_DRAIN": "0s"}), &out)
+		done <- run(ctx, nil, env(map[string]string{"HELPDESK_DATABASE_URL": db, "HELPDESK_ADDR": "127.0.0.1:0", "HELPDESK_BCRYPT_COST": "4", "HELPDESK_SHUTDOWN_DRAIN": "0s"}), nil, &out)
 	}()
 	for !strings.Contains(out.String(), `"msg":"serving"`) {
 		select {
@@ -101,12 +101,21 @@ func (s *syncBuffer) String() string {
 // startServe runs serve in the background until the test ends and returns
 // the log; it waits until the API listener is up.
 func startServe(t *testing.T, vars map[string]string) *syncBuffer {
+	out, _ := startStoppable(t, vars)
+	return out
+}
+
+// startStoppable is startServe with a function that stops the server
+// before the test ends.
+func startStoppable(t *testing.T, vars map[string]string) (*syncBuffer, func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), out) }()
-	t.Cleanup(func() { cancel(); <-done })
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), nil, out) }()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
 	for !strings.Contains(out.String(), `"msg":"serving"`) {
 		select {
 		case err := <-done:
@@ -114,7 +123,7 @@ func startServe(t *testing.T, vars map[string]string) *syncBuffer {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	return out
+	return out, stop
 }
 
 // logAddr finds the addr of the first log line with the message.
