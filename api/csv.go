@@ -56,15 +56,82 @@ func (f csvFormat) str(v *string) string {
 	return *v
 }
 
-// writeCSV answers with a header row and one row per group.
+// writeCSV answers with a header row and one row per group. Under
+// locale=it the file starts with a UTF-8 byte order mark (without it
+// Excel reads accents as Latin-1) and the header is in Italian.
 func writeCSV(c *gin.Context, filename string, f csvFormat, header []string, rows [][]string) {
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if f.italian {
+		buf.WriteString("\ufeff")
 		w.Comma = ';'
+		header = italianHeader(header)
 	}
 	_ = w.Write(header) // a bytes.Buffer does not fail
-	_ = w.WriteAll(rows)
+	for _, row := range rows {
+		out := make([]string, len(row))
+		for i, cell := range row {
+			out[i] = neutralise(cell)
+		}
+		_ = w.Write(out)
+	}
+	w.Flush()
 	c.Header("Content-Disposition", `attachment; filename="`+filename+`"`)
 	c.Data(http.StatusOK, "text/csv; charset=utf-8", buf.Bytes())
+}
+
+// neutralise keeps a spreadsheet from running a cell as a formula (OWASP
+// "CSV injection"): a cell starting with =, +, -, @, tab or carriage
+// return gets a leading apostrophe, unless it is a plain number (a
+// negative difference must stay a number).
+func neutralise(cell string) string {
+	if cell == "" || !strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return cell
+	}
+	if _, err := strconv.ParseFloat(strings.Replace(cell, ",", ".", 1), 64); err == nil && cell[0] == '-' {
+		return cell
+	}
+	return "'" + cell
+}
+
+// totalLabel names the total row.
+func (f csvFormat) totalLabel() string {
+	if f.italian {
+		return "totale"
+	}
+	return "total"
+}
+
+// italianColumns are the Italian headers of the report columns, in the
+// words of the centre's annual report where it has them.
+var italianColumns = map[string]string{
+	"level": "livello", "status": "stato", "ente": "ente", "service": "servizio", "channel": "canale", "month": "mese",
+	"nuovo": "nuovo", "aperto": "aperto", "risolto": "risolto", "non_di_competenza": "non di competenza",
+	"gestiti": "gestiti", "resolution_rate": "tasso di risoluzione", "resolved_percent": "% risolti",
+	"year": "anno", "previous_year": "anno precedente", "diff_pct": "diff %",
+	"code": "codice", "description": "descrizione", "target_minutes": "obiettivo (minuti)", "target_basis": "base",
+	"target_text": "atteso", "expected_share": "quota attesa", "measured_share": "quota misurata", "deviation": "scostamento",
+	"met": "rispettati", "breached": "violati", "running": "in corso",
+	"tier": "fascia", "count": "interventi", "completed": "completati", "completed_on_time": "completati in tempo",
+	"on_time_share": "quota in tempo", "median_working_seconds": "mediana (secondi lavorativi)",
+	"p90_working_seconds": "90° percentile (secondi lavorativi)",
+}
+
+func italianHeader(header []string) []string {
+	out := make([]string, len(header))
+	for i, h := range header {
+		base, previous := strings.CutPrefix(h, "previous_")
+		if previous && base != "year" {
+			if it, ok := italianColumns[base]; ok {
+				out[i] = it + " anno precedente"
+				continue
+			}
+		}
+		if it, ok := italianColumns[h]; ok {
+			out[i] = it
+		} else {
+			out[i] = h
+		}
+	}
+	return out
 }

@@ -257,6 +257,10 @@ func (s *Server) ticketReport(c *gin.Context) {
 	for i, row := range out.Rows {
 		cells[i] = append(append(r.cf.key(row.groupKeyJSON), r.cf.str(row.Month)), r.cf.counts(row.reportCountsJSON)...)
 	}
+	// The total row, as the JSON has it: its label under the first column.
+	totalRow := append(make([]string, len(keyColumns)), r.cf.counts(out.Total)...)
+	totalRow[0] = r.cf.totalLabel()
+	cells = append(cells, totalRow)
 	writeCSV(c, "tickets.csv", r.cf, append(append([]string{}, keyColumns...), countColumns...), cells)
 }
 
@@ -582,7 +586,7 @@ func (s *Server) annualReport(c *gin.Context) {
 		header = append(header, "diff_pct")
 		var cells [][]string
 		for _, row := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
-			level := "total"
+			level := f.totalLabel()
 			if row.Level != nil {
 				level = f.int(int64(*row.Level))
 			}

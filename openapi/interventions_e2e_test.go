@@ -343,9 +343,9 @@ func TestInterventionReportJSONAndCSV(t *testing.T) {
 		}{
 			{"plain", "group_by=tier,month", "tier,ente,month,count,completed,completed_on_time,on_time_share,median_working_seconds,p90_working_seconds\n" +
 				"30m,,2026-03,1,1,0,0.0000,3600,3600\n4h,,2026-03,1,1,1,1.0000,7200,7200\nnbd,,2026-03,1,0,0,,,\n"},
-			{"Italian", "group_by=ente&locale=it", "tier;ente;month;count;completed;completed_on_time;on_time_share;median_working_seconds;p90_working_seconds\n" +
+			{"Italian", "group_by=ente&locale=it", "\ufefffascia;ente;mese;interventi;completati;completati in tempo;quota in tempo;mediana (secondi lavorativi);90° percentile (secondi lavorativi)\n" +
 				";dicomano;;2;1;1;1,0000;7200;7200\n;londa;;1;1;0;0,0000;3600;3600\n"},
-			{"Italian, overall", "locale=it", "tier;ente;month;count;completed;completed_on_time;on_time_share;median_working_seconds;p90_working_seconds\n" +
+			{"Italian, overall", "locale=it", "\ufefffascia;ente;mese;interventi;completati;completati in tempo;quota in tempo;mediana (secondi lavorativi);90° percentile (secondi lavorativi)\n" +
 				";;;3;2;1;0,5000;3600;7200\n"},
 		}
 		for _, tc := range csvTests {

@@ -175,10 +175,13 @@ func TestAnnualReportReproducesThe2017HelpDeskTable(t *testing.T) {
 			"2,2017,2016,0,10,3233,87,3330,0.9970,99.7,0,0,2045,59,2104,1.0000,100.0,58\n"+
 			"total,2017,2016,0,10,5369,116,5495,0.9982,99.8,0,0,4425,363,4788,1.0000,100.0,15\n")
 		r = e.do(t, http.MethodGet, "/api/v1/reports/annual/2017?locale=it", reporter, nil, "Accept", "text/csv").want(t, http.StatusOK)
-		same(t, "annual Italian CSV", string(r.Body), strings.ReplaceAll(header, ",", ";")+
+		// Italian: a byte order mark, Italian headers, ';' and decimal commas.
+		same(t, "annual Italian CSV", string(r.Body), "\ufefflivello;anno;anno precedente;nuovo;aperto;risolto;non di competenza;gestiti;tasso di risoluzione;% risolti;"+
+			"nuovo anno precedente;aperto anno precedente;risolto anno precedente;non di competenza anno precedente;gestiti anno precedente;"+
+			"tasso di risoluzione anno precedente;% risolti anno precedente;diff %\n"+
 			"1;2017;2016;0;0;2136;29;2165;1,0000;100,0;0;0;2380;304;2684;1,0000;100,0;-19\n"+
 			"2;2017;2016;0;10;3233;87;3330;0,9970;99,7;0;0;2045;59;2104;1,0000;100,0;58\n"+
-			"total;2017;2016;0;10;5369;116;5495;0,9982;99,8;0;0;4425;363;4788;1,0000;100,0;15\n")
+			"totale;2017;2016;0;10;5369;116;5495;0,9982;99,8;0;0;4425;363;4788;1,0000;100,0;15\n")
 
 		// The same figures from the period report and the year-over-year one.
 		r = e.do(t, http.MethodGet, "/api/v1/reports/tickets?from=2017-01-01&to=2018-01-01&group_by=level", reporter, nil).want(t, http.StatusOK)
@@ -203,8 +206,9 @@ func TestAnnualReportReproducesThe2017HelpDeskTable(t *testing.T) {
 		r = e.do(t, http.MethodGet, "/api/v1/reports/tickets?from=2017-01-01&to=2018-01-01&group_by=level&locale=it", reporter, nil, "Accept", "text/csv").
 			want(t, http.StatusOK)
 		same(t, "2017 by level, Italian CSV", string(r.Body),
-			"level;status;ente;service;channel;month;nuovo;aperto;risolto;non_di_competenza;gestiti;resolution_rate;resolved_percent\n"+
-				"1;;;;;;0;0;2136;29;2165;1,0000;100,0\n2;;;;;;0;10;3233;87;3330;0,9970;99,7\n")
+			"\ufefflivello;stato;ente;servizio;canale;mese;nuovo;aperto;risolto;non di competenza;gestiti;tasso di risoluzione;% risolti\n"+
+				"1;;;;;;0;0;2136;29;2165;1,0000;100,0\n2;;;;;;0;10;3233;87;3330;0,9970;99,7\n"+
+				"totale;;;;;;0;10;5369;116;5495;0,9982;99,8\n") // the total row, as in the JSON
 
 		r = e.do(t, http.MethodGet, "/api/v1/reports/tickets/yoy?years=2017,2016&group_by=level", reporter, nil).want(t, http.StatusOK)
 		year := func(y int, c map[string]any, diff any) map[string]any {
@@ -359,7 +363,8 @@ func TestSLAReportCountsRealClocks(t *testing.T) {
 		r = e.do(t, http.MethodGet, march, e.admin, nil, "Accept", "text/csv").want(t, http.StatusOK)
 		same(t, "SLA CSV", string(r.Body), csvWant)
 		r = e.do(t, http.MethodGet, "/api/v1/reports/annual/2026?section=sla&locale=it", e.admin, nil, "Accept", "text/csv").want(t, http.StatusOK)
-		same(t, "annual SLA Italian CSV", string(r.Body), strings.NewReplacer(",", ";", "98.5", "98,5", "-18.5", "-18,5").Replace(csvWant))
+		same(t, "annual SLA Italian CSV", string(r.Body), "\ufeffcodice;descrizione;obiettivo (minuti);base;atteso;quota attesa;quota misurata;scostamento;rispettati;violati;in corso\n"+
+			strings.NewReplacer(",", ";", "98.5", "98,5", "-18.5", "-18,5").Replace(csvWant[strings.Index(csvWant, "\n")+1:]))
 	})
 }
 
