@@ -12,14 +12,23 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// wantsCSV picks JSON or CSV for a report from an Accept header; neither
-// acceptable is a 406.
+// Media types of reports: JSON, and two kinds of spreadsheet.
+const (
+	mediaCSV  = "text/csv"
+	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+var reportMediaTypes = []string{"application/json", mediaCSV, mediaXLSX}
+
+// wantsCSV tells from an Accept header whether a report is wanted as a
+// spreadsheet (CSV or XLSX; writeCSV picks which) rather than JSON; none
+// of them acceptable is a 406.
 func wantsCSV(accept string) (bool, error) {
-	mt, ok := negotiate(accept, "application/json", "text/csv")
+	mt, ok := negotiate(accept, reportMediaTypes...)
 	if !ok {
-		return false, &domain.Error{Code: codeNotAcceptable, Message: "reports are available as application/json or text/csv; the Accept header allows neither"}
+		return false, &domain.Error{Code: codeNotAcceptable, Message: "reports are available as application/json, text/csv or " + mediaXLSX + "; the Accept header allows none of them"}
 	}
-	return mt == "text/csv", nil
+	return mt != "application/json", nil
 }
 
 // csvFormat writes the cells of a report. Italian spreadsheets want ';'
@@ -60,6 +69,10 @@ func (f csvFormat) str(v *string) string {
 // locale=it the file starts with a UTF-8 byte order mark (without it
 // Excel reads accents as Latin-1) and the header is in Italian.
 func writeCSV(c *gin.Context, filename string, f csvFormat, header []string, rows [][]string) {
+	if mt, _ := negotiate(c.GetHeader("Accept"), reportMediaTypes...); mt == mediaXLSX {
+		writeXLSX(c, strings.TrimSuffix(filename, ".csv")+".xlsx", f, header, rows)
+		return
+	}
 	var buf bytes.Buffer
 	w := csv.NewWriter(&buf)
 	if f.italian {

@@ -142,7 +142,7 @@ func routeMediaTypes(path string) []string {
 	case path == "/openapi.yaml":
 		return []string{"application/yaml"}
 	case strings.HasPrefix(path, "/api/v1/reports/"):
-		return []string{"application/json", "text/csv"}
+		return reportMediaTypes
 	}
 	return []string{"application/json"}
 }
