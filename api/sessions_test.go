@@ -189,3 +189,16 @@ func TestRefreshGraceForTwoTabs(t *testing.T) {
 		refresh(next).wantProblem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
 	})
 }
+
+// BenchmarkAuthenticatedRequest measures GET /api/v1/me with an access
+// token, session check included (cached for domain.SessionCacheTTL).
+func BenchmarkAuthenticatedRequest(b *testing.B) {
+	e := newSecEnv(b, repotest.SQLite(b))
+	tok := e.tokens[wOperator1]
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if r := e.do(b, http.MethodGet, "/api/v1/me", tok, nil); r.Status != http.StatusOK {
+			b.Fatal(r)
+		}
+	}
+}
