@@ -148,3 +148,25 @@ func TestStartFailsClearlyAndEarly(t *testing.T) {
 		t.Errorf("PostgreSQL down: got %d retry log lines in 3 s, want at least 2:\n%s", n, out.String())
 	}
 }
+
+// TestSecretsFromFiles: each secret may be given as NAME_FILE; giving both
+// forms, or a file that cannot be read, is an error.
+func TestSecretsFromFiles(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "jwt")
+	if err := os.WriteFile(secret, []byte("0123456789abcdef0123456789abcdef\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := loadConfig(env(map[string]string{"HELPDESK_JWT_SECRET_FILE": secret}))
+	if err != nil || string(cfg.jwtSecret) != "0123456789abcdef0123456789abcdef" {
+		t.Errorf("from a file: got %q, %v; want the file's line", cfg.jwtSecret, err)
+	}
+	for name, vars := range map[string]map[string]string{
+		"both":         {"HELPDESK_JWT_SECRET_FILE": secret, "HELPDESK_JWT_SECRET": "0123456789abcdef0123456789abcdef"},
+		"missing file": {"HELPDESK_ADMIN_PASSWORD_FILE": filepath.Join(dir, "nope")},
+	} {
+		if _, err := loadConfig(env(vars)); err == nil {
+			t.Errorf("%s: got no error", name)
+		}
+	}
+}
