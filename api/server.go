@@ -124,8 +124,9 @@ type Server struct {
 	draining atomic.Bool
 
 	// The use cases the handlers call.
-	tickets *app.Tickets
-	auth    *app.Auth
+	tickets       *app.Tickets
+	interventions *app.Interventions
+	auth          *app.Auth
 }
 
 // New builds the server and its routes.
@@ -142,6 +143,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	}
 	clock := app.Clock(cfg.Now)
 	s.tickets = app.NewTickets(store, clock)
+	s.interventions = app.NewInterventions(store, clock)
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(dummyHash)})
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {

@@ -128,19 +128,6 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 	c.JSON(status, v)
 }
 
-// visible loads the object named by the :id path parameter for the
-// principal. Another ente's object answers as not found, so that its
-// existence does not leak; kind names the object in that answer.
-func visible[T any](c *gin.Context, kind string, get func(context.Context, int64) (T, error), enteOf func(T) string) (T, bool) {
-	return byPathID(c, func(ctx context.Context, id int64) (T, error) {
-		v, err := get(ctx, id)
-		if err == nil && !mustPrincipal(c).SeesEnte(enteOf(v)) {
-			err = domain.Errorf(domain.CodeNotFound, "%s %d not found", kind, id)
-		}
-		return v, err
-	})
-}
-
 // byPathID loads the object named by the :id path parameter, answering
 // the problem itself when that fails.
 func byPathID[T any](c *gin.Context, get func(context.Context, int64) (T, error)) (T, bool) {
