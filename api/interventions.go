@@ -311,7 +311,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 		if err != nil {
 			return f, err
 		}
-		f.After = &domain.InterventionCursor{RequestedAt: cur.OpenedAt, ID: cur.ID}
+		f.After = &cur
 	}
 	return f, l.err()
 }
@@ -332,7 +332,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		out.Items = append(out.Items, s.interventionJSON(iv, f.Now))
 	}
 	if page.Next != nil {
-		cur := encodeCursor(domain.TicketCursor{OpenedAt: page.Next.RequestedAt, ID: page.Next.ID}, f.Ascending)
+		cur := encodeCursor(*page.Next, f.Ascending)
 		out.NextCursor = &cur
 	}
 	c.JSON(http.StatusOK, out)

@@ -217,27 +217,27 @@ type cursorJSON struct {
 	Asc      bool      `json:"a,omitempty"`
 }
 
-func encodeCursor(c domain.TicketCursor, asc bool) string {
-	b, _ := json.Marshal(cursorJSON{OpenedAt: c.OpenedAt.UTC(), ID: c.ID, Asc: asc})
+func encodeCursor(c domain.Cursor, asc bool) string {
+	b, _ := json.Marshal(cursorJSON{OpenedAt: c.At.UTC(), ID: c.ID, Asc: asc})
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // DecodeCursor parses an opaque list cursor made for the given sort order.
-func DecodeCursor(s string, asc bool) (domain.TicketCursor, error) {
+func DecodeCursor(s string, asc bool) (domain.Cursor, error) {
 	bad := domain.Invalid("the cursor is not valid; start again from the first page",
 		domain.FieldError{Field: "cursor", Detail: "is not a cursor this API returned for this sort order"})
 	if len(s) > 200 {
-		return domain.TicketCursor{}, bad
+		return domain.Cursor{}, bad
 	}
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
-		return domain.TicketCursor{}, bad
+		return domain.Cursor{}, bad
 	}
 	var cj cursorJSON
 	if err := json.Unmarshal(b, &cj); err != nil || cj.ID < 1 || cj.Asc != asc || cj.OpenedAt.IsZero() || cj.OpenedAt.Year() > 9999 {
-		return domain.TicketCursor{}, bad
+		return domain.Cursor{}, bad
 	}
-	return domain.TicketCursor{OpenedAt: cj.OpenedAt, ID: cj.ID}, nil
+	return domain.Cursor{At: cj.OpenedAt, ID: cj.ID}, nil
 }
 
 // listQuery are the query parameters of GET /tickets.

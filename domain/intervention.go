@@ -382,19 +382,13 @@ type InterventionFilter struct {
 	Now           time.Time  // the instant overdue is judged at
 	Ascending     bool       // oldest first; newest first by default
 	Limit         int
-	After         *InterventionCursor
-}
-
-// InterventionCursor is the position after which the next page starts.
-type InterventionCursor struct {
-	RequestedAt time.Time
-	ID          int64
+	After         *Cursor
 }
 
 // InterventionPage is one page of an intervention list.
 type InterventionPage struct {
 	Interventions []Intervention
-	Next          *InterventionCursor
+	Next          *Cursor
 }
 
 // Group keys of the intervention statistics.
