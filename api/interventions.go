@@ -359,9 +359,6 @@ type interventionReportJSON struct {
 	Rows             []interventionStatsRowJSON `json:"rows"`
 }
 
-// interventionReportQuery are the query parameters of the report.
-var interventionReportQuery = map[string]bool{"from": true, "to": true, "group_by": true, "ente": true, "locale": true}
-
 // interventionReportColumns is the CSV header; every report has all the
 // columns, empty where a key is not grouped by, so imports stay stable.
 var interventionReportColumns = []string{
@@ -369,68 +366,22 @@ var interventionReportColumns = []string{
 	"median_working_seconds", "p90_working_seconds",
 }
 
-func (s *Server) interventionStatsFilter(c *gin.Context) (domain.InterventionStatsFilter, string, error) {
-	p := mustPrincipal(c)
-	var f domain.InterventionStatsFilter
-	var fe []domain.FieldError
-	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
-	q := c.Request.URL.Query()
-	for k := range q {
-		if !interventionReportQuery[k] {
-			bad(k, "is not a known parameter")
-		}
+func (s *Server) interventionReport(c *gin.Context) {
+	r, err := s.newReportRequest(c, "from", "to", "group_by")
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	year := s.local(s.now()).Year()
-	f.From = time.Date(year, time.January, 1, 0, 0, 0, 0, s.rome)
-	f.To = f.From.AddDate(1, 0, 0)
-	for _, tp := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(tp.name); v != "" {
-			t, err := s.parseTime(tp.name, v)
-			if err != nil {
-				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
-				continue
-			}
-			*tp.dst = t
-		}
-	}
-	if v := q.Get("group_by"); v != "" {
+	f := domain.InterventionStatsFilter{EnteCode: r.ente}
+	f.From, f.To = s.period(r)
+	if v := r.q.Get("group_by"); v != "" {
 		f.GroupBy = strings.Split(v, ",")
 	}
-	f.EnteCode = q.Get("ente")
-	if p.Role == domain.RoleEnte {
-		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
-			return f, "", domain.Errorf(domain.CodeForbidden, "an ente user can only see the statistics of their own ente")
-		}
-		f.EnteCode = p.EnteCode
-	}
-	locale := q.Get("locale")
-	if locale != "" && locale != "it" && locale != "en" {
-		bad("locale", "must be it or en")
-	}
-	if len(fe) > 0 {
-		return f, "", domain.Invalid("some query parameters are not valid", fe...)
-	}
-	if err := f.Validate(); err != nil {
-		return f, "", err
-	}
-	return f, locale, nil
-}
-
-func (s *Server) interventionReport(c *gin.Context) {
-	asCSV, err := wantsCSV(c.GetHeader("Accept"))
-	if err != nil {
+	if err := r.err(); err != nil {
 		fail(c, err)
 		return
 	}
-	f, locale, err := s.interventionStatsFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	rows, err := s.store.InterventionStats(c.Request.Context(), f)
+	rows, err := s.reports.Interventions(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -464,11 +415,11 @@ func (s *Server) interventionReport(c *gin.Context) {
 		}
 		out.Rows[i] = rj
 	}
-	if !asCSV {
+	if !r.csv {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	cf := csvFormat{italian: locale == "it"}
+	cf := r.cf
 	records := make([][]string, len(out.Rows))
 	for i, r := range out.Rows {
 		var tier *string

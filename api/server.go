@@ -127,6 +127,7 @@ type Server struct {
 	tickets       *app.Tickets
 	interventions *app.Interventions
 	auth          *app.Auth
+	reports       *app.Reports
 }
 
 // New builds the server and its routes.
@@ -144,6 +145,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	clock := app.Clock(cfg.Now)
 	s.tickets = app.NewTickets(store, clock)
 	s.interventions = app.NewInterventions(store, clock)
+	s.reports = app.NewReports(store, clock, rome)
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(dummyHash)})
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {

@@ -360,6 +360,9 @@ func TestInterventionReportJSONAndCSV(t *testing.T) {
 		for _, tc := range []struct{ query, field string }{
 			{"group_by=level", "group_by"}, {"group_by=tier,tier", "group_by"}, {"from=ieri", "from"},
 			{"from=2026-04-01&to=2026-03-01", "to"}, {"locale=fr", "locale"}, {"year=2026", "year"},
+			// An unknown ente is a 400, as on every other report (it was a
+			// 200 with no rows).
+			{"ente=nessuno", "ente"},
 		} {
 			e.doRaw(t, http.MethodGet, "/api/v1/reports/interventions?"+tc.query, c.op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, tc.field)
 		}
