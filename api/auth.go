@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"strconv"
@@ -21,7 +20,7 @@ import (
 
 // APITokenPrefix starts every long-lived API token, so the middleware can
 // tell them from JWTs without trying to parse them.
-const APITokenPrefix = "hd_"
+const APITokenPrefix = app.APITokenPrefix
 
 // accessClaims are the claims of an access token.
 type accessClaims struct {
@@ -313,4 +312,4 @@ func (t *loginThrottle) prune(account string, now time.Time) []time.Time {
 }
 
 // NewAPITokenSecret returns a new API token secret.
-func NewAPITokenSecret() string { return fmt.Sprintf("%s%s", APITokenPrefix, randomSecret(32)) }
+func NewAPITokenSecret() string { return app.NewAPITokenSecret() }

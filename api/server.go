@@ -128,6 +128,7 @@ type Server struct {
 	interventions *app.Interventions
 	auth          *app.Auth
 	reports       *app.Reports
+	users         *app.Users
 }
 
 // New builds the server and its routes.
@@ -146,6 +147,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	s.tickets = app.NewTickets(store, clock)
 	s.interventions = app.NewInterventions(store, clock)
 	s.reports = app.NewReports(store, clock, rome)
+	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(dummyHash)})
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
