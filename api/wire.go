@@ -32,14 +32,6 @@ func ifMatch(c *gin.Context) (version int, ok bool, err error) {
 	return v, true, nil
 }
 
-// checkVersion fails with 412 when the client's If-Match is stale.
-func checkVersion(want int, ok bool, current int, what string) error {
-	if ok && want != current {
-		return domain.Errorf(domain.CodePreconditionFailed, "%s has changed since you read it (you have version %d, it is at %d); read it again", what, want, current)
-	}
-	return nil
-}
-
 // pathID parses an integer path parameter; a malformed one is simply not
 // found.
 func pathID(c *gin.Context, name string) (int64, error) {
