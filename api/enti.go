@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"strconv"
 	"time"
@@ -25,7 +26,7 @@ func enteToJSON(e domain.Ente) enteJSON {
 }
 
 func (s *Server) listEnti(c *gin.Context) {
-	es, err := s.store.ListEnti(c.Request.Context())
+	es, err := s.enti.List(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -34,7 +35,7 @@ func (s *Server) listEnti(c *gin.Context) {
 }
 
 func (s *Server) getEnte(c *gin.Context) {
-	e, err := s.store.GetEnte(c.Request.Context(), c.Param("code"))
+	e, err := s.enti.Get(c.Request.Context(), c.Param("code"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -56,13 +57,8 @@ func (s *Server) createEnte(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	now := s.now()
-	e := domain.Ente{Code: req.Code, Name: req.Name, Kind: req.Kind, ContactCenter: req.ContactCenter,
-		CEDMultiente: req.CEDMultiente, CreatedAt: now, UpdatedAt: now, Version: 1}
-	err := e.Validate()
-	if err == nil {
-		e, err = s.store.CreateEnte(c.Request.Context(), e)
-	}
+	e, err := s.enti.Create(c.Request.Context(), domain.Ente{Code: req.Code, Name: req.Name, Kind: req.Kind,
+		ContactCenter: req.ContactCenter, CEDMultiente: req.CEDMultiente})
 	if err != nil {
 		fail(c, err)
 		return
@@ -89,25 +85,10 @@ func (s *Server) patchEnte(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	e, err := s.store.UpdateEnte(c.Request.Context(), c.Param("code"), func(e *domain.Ente) error {
-		if err := checkVersion(want, hasIfMatch, e.Version, "the ente"); err != nil {
-			return err
-		}
-		if req.Name != nil {
-			e.Name = *req.Name
-		}
-		if req.Kind != nil {
-			e.Kind = *req.Kind
-		}
-		if req.ContactCenter != nil {
-			e.ContactCenter = *req.ContactCenter
-		}
-		if req.CEDMultiente != nil {
-			e.CEDMultiente = *req.CEDMultiente
-		}
-		e.UpdatedAt = s.now()
-		return e.Validate()
-	})
+	if !hasIfMatch {
+		want = app.AnyVersion
+	}
+	e, err := s.enti.Update(c.Request.Context(), c.Param("code"), app.EnteChange(req), want)
 	if err != nil {
 		fail(c, err)
 		return
@@ -137,12 +118,7 @@ func closureToJSON(c domain.EnteClosure) closureJSON {
 }
 
 func (s *Server) listClosures(c *gin.Context) {
-	code := c.Param("code")
-	if _, err := s.store.GetEnte(c.Request.Context(), code); err != nil {
-		fail(c, err)
-		return
-	}
-	cs, err := s.store.Closures(c.Request.Context(), code)
+	cs, err := s.enti.Closures(c.Request.Context(), c.Param("code"))
 	if err != nil {
 		fail(c, err)
 		return
@@ -159,15 +135,8 @@ func (s *Server) addClosure(c *gin.Context) {
 		return
 	}
 	code := c.Param("code")
-	if _, err := s.store.GetEnte(c.Request.Context(), code); err != nil {
-		fail(c, err)
-		return
-	}
-	cl := domain.EnteClosure{EnteCode: code, Closure: domain.Closure{Month: time.Month(req.Month), Day: req.Day, Year: req.Year, FromYear: req.FromYear, Reason: req.Reason}}
-	err := cl.Validate()
-	if err == nil {
-		cl, err = s.store.AddClosure(c.Request.Context(), cl)
-	}
+	cl, err := s.enti.AddClosure(c.Request.Context(), domain.EnteClosure{EnteCode: code,
+		Closure: domain.Closure{Month: time.Month(req.Month), Day: req.Day, Year: req.Year, FromYear: req.FromYear, Reason: req.Reason}})
 	if err != nil {
 		fail(c, err)
 		return
@@ -179,7 +148,7 @@ func (s *Server) addClosure(c *gin.Context) {
 func (s *Server) deleteClosure(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = s.store.DeleteClosure(c.Request.Context(), c.Param("code"), id)
+		err = s.enti.DeleteClosure(c.Request.Context(), c.Param("code"), id)
 	}
 	if err != nil {
 		fail(c, err)
@@ -248,9 +217,6 @@ func hoursFromJSON(in weekHoursJSON) (domain.WeekHours, error) {
 			w[i] = append(w[i], domain.Interval{Open: open, Close: cl})
 		}
 	}
-	if err := w.Validate(); err != nil {
-		return w, domain.Invalid(err.Error())
-	}
 	return w, nil
 }
 
@@ -271,7 +237,7 @@ type calendarJSON struct {
 // getCalendar shows the working calendar of a year: counter hours,
 // national holidays and, with ?ente=, that ente's closures.
 func (s *Server) getCalendar(c *gin.Context) {
-	year := s.now().In(s.rome).Year()
+	year := 0 // this year
 	if v := c.Query("year"); v != "" {
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 1977 || y > 2200 {
@@ -280,30 +246,17 @@ func (s *Server) getCalendar(c *gin.Context) {
 		}
 		year = y
 	}
-	ctx := c.Request.Context()
-	hours, err := s.store.WeekHours(ctx)
+	v, err := s.enti.Calendar(c.Request.Context(), year, c.Query("ente"))
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := calendarJSON{TimeZone: s.rome.String(), Year: year, Hours: hoursToJSON(hours), Holidays: []holidayJSON{}}
-	for _, h := range domain.NationalHolidays(year, s.rome) {
+	out := calendarJSON{TimeZone: s.rome.String(), Year: v.Year, Hours: hoursToJSON(v.Hours), Holidays: []holidayJSON{}, Ente: v.Ente}
+	for _, h := range v.Holidays {
 		out.Holidays = append(out.Holidays, holidayJSON{Date: h.Date.Format("2006-01-02"), Name: h.Name})
 	}
-	if code := c.Query("ente"); code != "" {
-		if _, err := s.store.GetEnte(ctx, code); err != nil {
-			fail(c, err)
-			return
-		}
-		cs, err := s.store.Closures(ctx, code)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		out.Ente, out.Closures = code, []closureJSON{}
-		for _, cl := range cs {
-			out.Closures = append(out.Closures, closureToJSON(cl))
-		}
+	if v.Ente != "" {
+		out.Closures = mapItems(v.Closures, closureToJSON)
 	}
 	c.JSON(http.StatusOK, out)
 }
@@ -316,7 +269,7 @@ func (s *Server) putHours(c *gin.Context) {
 	}
 	w, err := hoursFromJSON(req)
 	if err == nil {
-		err = s.store.SetWeekHours(c.Request.Context(), w, s.now())
+		err = s.enti.SetWeekHours(c.Request.Context(), w)
 	}
 	if err != nil {
 		fail(c, err)
@@ -349,7 +302,7 @@ func slaTargetsJSON(ts domain.SLATargets) []slaTargetJSON {
 }
 
 func (s *Server) getSLATargets(c *gin.Context) {
-	ts, err := s.store.SLATargets(c.Request.Context())
+	ts, err := s.enti.SLATargets(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -370,11 +323,7 @@ func (s *Server) putSLATargets(c *gin.Context) {
 	for i, in := range req.Items {
 		ts[i] = domain.SLATarget{Code: in.Code, Target: time.Duration(in.TargetMinutes) * time.Minute, Basis: in.Basis, ExpectedShare: in.ExpectedShare}
 	}
-	err := ts.Validate()
-	if err == nil {
-		err = s.store.SetSLATargets(c.Request.Context(), ts, s.now())
-	}
-	if err != nil {
+	if err := s.enti.SetSLATargets(c.Request.Context(), ts); err != nil {
 		fail(c, err)
 		return
 	}

@@ -108,7 +108,7 @@ func FuzzDecodeCursor(f *testing.F) {
 			}
 			return
 		}
-		if cur.ID < 1 || cur.OpenedAt.IsZero() || cur.OpenedAt.Year() > 9999 {
+		if cur.ID < 1 || cur.At.IsZero() || cur.At.Year() > 9999 {
 			t.Fatalf("DecodeCursor(%q): got %+v, want an id >= 1 and a real instant", s, cur)
 		}
 	})

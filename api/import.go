@@ -78,7 +78,7 @@ func (s *Server) importTickets(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	enti, err := s.store.ListEnti(ctx)
+	enti, err := s.enti.List(ctx)
 	if err != nil {
 		fail(c, err)
 		return

@@ -3,8 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"slices"
 	"strings"
@@ -114,11 +114,8 @@ func (s *Server) createIntervention(c *gin.Context) {
 	}
 	p := mustPrincipal(c)
 	n := domain.NewIntervention{EnteCode: req.Ente, TicketID: req.TicketID, Tier: req.Tier, Description: req.Description}
-	if p.Role == domain.RoleEnte && n.EnteCode == "" {
-		n.EnteCode = p.EnteCode
-	}
 	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
-		iv, err := s.requestIntervention(ctx, n, p)
+		iv, err := s.interventions.Request(ctx, p, n)
 		if err != nil {
 			return domain.StoredResponse{}, err
 		}
@@ -127,47 +124,11 @@ func (s *Server) createIntervention(c *gin.Context) {
 	})
 }
 
-// requestIntervention validates the request, computes the deadline on the
-// ente's calendar and stores the intervention with its first event.
-func (s *Server) requestIntervention(ctx context.Context, n domain.NewIntervention, p domain.Principal) (domain.Intervention, error) {
-	if err := n.Validate(); err != nil {
-		return domain.Intervention{}, err
-	}
-	ente, err := s.store.GetEnte(ctx, n.EnteCode)
-	if errors.Is(err, domain.ErrNotFound) {
-		return domain.Intervention{}, &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", n.EnteCode),
-			Fields: []domain.FieldError{{Field: "ente", Detail: "is not a known ente code"}}}
-	}
-	if err != nil {
-		return domain.Intervention{}, err
-	}
-	cal, err := s.store.Calendar(ctx, n.EnteCode)
-	if err != nil {
-		return domain.Intervention{}, err
-	}
-	iv, ev, err := domain.RequestIntervention(n, ente, p, s.now(), cal)
-	if err != nil {
-		return domain.Intervention{}, err
-	}
-	if n.TicketID != nil {
-		// Not found and another ente's ticket answer alike, so an ente user
-		// learns nothing about tickets that are not theirs.
-		t, err := s.store.GetTicket(ctx, *n.TicketID)
-		if err != nil && !errors.Is(err, domain.ErrNotFound) {
-			return domain.Intervention{}, err
-		}
-		if err != nil || t.EnteCode != n.EnteCode {
-			return domain.Intervention{}, &domain.Error{Code: domain.CodeUnprocessable,
-				Message: fmt.Sprintf("there is no ticket %d of ente %q", *n.TicketID, n.EnteCode),
-				Fields:  []domain.FieldError{{Field: "ticket_id", Detail: "is not a ticket of this ente"}}}
-		}
-	}
-	return s.store.CreateIntervention(ctx, iv, ev)
-}
-
 // visibleIntervention loads the intervention of the path for the principal.
 func (s *Server) visibleIntervention(c *gin.Context) (domain.Intervention, bool) {
-	return visible(c, "intervention", s.store.GetIntervention, func(iv domain.Intervention) string { return iv.EnteCode })
+	return byPathID(c, func(ctx context.Context, id int64) (domain.Intervention, error) {
+		return s.interventions.Get(ctx, mustPrincipal(c), id)
+	})
 }
 
 func (s *Server) getIntervention(c *gin.Context) {
@@ -203,11 +164,12 @@ func (s *Server) interventionEventJSON(e domain.InterventionEvent) interventionE
 }
 
 func (s *Server) interventionEvents(c *gin.Context) {
-	iv, ok := s.visibleIntervention(c)
-	if !ok {
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	evs, err := s.store.InterventionEvents(c.Request.Context(), iv.ID)
+	evs, err := s.interventions.Events(c.Request.Context(), mustPrincipal(c), id)
 	if err != nil {
 		fail(c, err)
 		return
@@ -234,8 +196,8 @@ var interventionActionFields = map[domain.InterventionAction][]string{
 
 // command turns the body of an action into a domain command, rejecting
 // fields that belong to other actions.
-func (s *Server) interventionCommand(a domain.InterventionAction, req interventionActionRequest, p domain.Principal) (domain.InterventionCommand, error) {
-	cmd := domain.InterventionCommand{Action: a, By: p, At: s.now()}
+func interventionCommand(a domain.InterventionAction, req interventionActionRequest) (domain.InterventionCommand, error) {
+	cmd := domain.InterventionCommand{Action: a}
 	var fe []domain.FieldError
 	for field, given := range map[string]bool{
 		"technician_id": req.TechnicianID != nil, "planned_at": req.PlannedAt != nil,
@@ -252,8 +214,6 @@ func (s *Server) interventionCommand(a domain.InterventionAction, req interventi
 	case domain.InterventionSchedule:
 		if req.TechnicianID != nil {
 			cmd.TechnicianID = *req.TechnicianID
-		} else if p.Role == domain.RoleTechnician {
-			cmd.TechnicianID = p.UserID // a technician schedules themselves unless they name a colleague
 		}
 		if req.PlannedAt != nil {
 			t, err := time.Parse(time.RFC3339Nano, *req.PlannedAt)
@@ -274,24 +234,6 @@ func (s *Server) interventionCommand(a domain.InterventionAction, req interventi
 	return cmd, nil
 }
 
-// technician checks that the scheduled user is an active technician and
-// returns their username for display.
-func (s *Server) technician(ctx context.Context, id int64) (string, error) {
-	bad := &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("user %d is not an active technician", id),
-		Fields: []domain.FieldError{{Field: "technician_id", Detail: "must be the id of an active technician"}}}
-	u, err := s.store.GetUser(ctx, id)
-	if errors.Is(err, domain.ErrNotFound) {
-		return "", bad
-	}
-	if err != nil {
-		return "", err
-	}
-	if u.Role != domain.RoleTechnician || !u.Active {
-		return "", bad
-	}
-	return u.Username, nil
-}
-
 // interventionAction applies one step of the lifecycle under the row lock,
 // honouring If-Match, and answers with the changed intervention.
 func (s *Server) interventionAction(a domain.InterventionAction) gin.HandlerFunc {
@@ -308,33 +250,20 @@ func (s *Server) interventionAction(a domain.InterventionAction) gin.HandlerFunc
 			fail(c, err)
 			return
 		}
-		cmd, err := s.interventionCommand(a, req, mustPrincipal(c))
+		cmd, err := interventionCommand(a, req)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		iv, ok := s.visibleIntervention(c)
-		if !ok {
-			return
-		}
-		ctx := c.Request.Context()
-		if a == domain.InterventionSchedule && cmd.TechnicianID > 0 {
-			if cmd.TechnicianName, err = s.technician(ctx, cmd.TechnicianID); err != nil {
-				fail(c, err)
-				return
-			}
-		}
-		cal, err := s.store.Calendar(ctx, iv.EnteCode)
+		id, err := pathID(c, "id")
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		iv, _, err = s.store.UpdateIntervention(ctx, iv.ID, func(iv *domain.Intervention) (domain.InterventionEvent, error) {
-			if err := checkVersion(want, hasIfMatch, iv.Version, fmt.Sprintf("intervention %d", iv.ID)); err != nil {
-				return domain.InterventionEvent{}, err
-			}
-			return iv.Apply(cmd, cal)
-		})
+		if !hasIfMatch {
+			want = app.AnyVersion
+		}
+		iv, err := s.interventions.Apply(c.Request.Context(), mustPrincipal(c), id, cmd, want)
 		if err != nil {
 			fail(c, err)
 			return
@@ -382,7 +311,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 		if err != nil {
 			return f, err
 		}
-		f.After = &domain.InterventionCursor{RequestedAt: cur.OpenedAt, ID: cur.ID}
+		f.After = &cur
 	}
 	return f, l.err()
 }
@@ -393,7 +322,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page, err := s.store.ListInterventions(c.Request.Context(), f)
+	page, err := s.interventions.List(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -403,7 +332,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		out.Items = append(out.Items, s.interventionJSON(iv, f.Now))
 	}
 	if page.Next != nil {
-		cur := encodeCursor(domain.TicketCursor{OpenedAt: page.Next.RequestedAt, ID: page.Next.ID}, f.Ascending)
+		cur := encodeCursor(*page.Next, f.Ascending)
 		out.NextCursor = &cur
 	}
 	c.JSON(http.StatusOK, out)
@@ -430,9 +359,6 @@ type interventionReportJSON struct {
 	Rows             []interventionStatsRowJSON `json:"rows"`
 }
 
-// interventionReportQuery are the query parameters of the report.
-var interventionReportQuery = map[string]bool{"from": true, "to": true, "group_by": true, "ente": true, "locale": true}
-
 // interventionReportColumns is the CSV header; every report has all the
 // columns, empty where a key is not grouped by, so imports stay stable.
 var interventionReportColumns = []string{
@@ -440,68 +366,22 @@ var interventionReportColumns = []string{
 	"median_working_seconds", "p90_working_seconds",
 }
 
-func (s *Server) interventionStatsFilter(c *gin.Context) (domain.InterventionStatsFilter, string, error) {
-	p := mustPrincipal(c)
-	var f domain.InterventionStatsFilter
-	var fe []domain.FieldError
-	bad := func(field, detail string) { fe = append(fe, domain.FieldError{Field: field, Detail: detail}) }
-	q := c.Request.URL.Query()
-	for k := range q {
-		if !interventionReportQuery[k] {
-			bad(k, "is not a known parameter")
-		}
+func (s *Server) interventionReport(c *gin.Context) {
+	r, err := s.newReportRequest(c, "from", "to", "group_by")
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	year := s.local(s.now()).Year()
-	f.From = time.Date(year, time.January, 1, 0, 0, 0, 0, s.rome)
-	f.To = f.From.AddDate(1, 0, 0)
-	for _, tp := range []struct {
-		name string
-		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		if v := q.Get(tp.name); v != "" {
-			t, err := s.parseTime(tp.name, v)
-			if err != nil {
-				bad(tp.name, "must be an RFC 3339 instant or a YYYY-MM-DD date")
-				continue
-			}
-			*tp.dst = t
-		}
-	}
-	if v := q.Get("group_by"); v != "" {
+	f := domain.InterventionStatsFilter{EnteCode: r.ente}
+	f.From, f.To = s.period(r)
+	if v := r.q.Get("group_by"); v != "" {
 		f.GroupBy = strings.Split(v, ",")
 	}
-	f.EnteCode = q.Get("ente")
-	if p.Role == domain.RoleEnte {
-		if f.EnteCode != "" && f.EnteCode != p.EnteCode {
-			return f, "", domain.Errorf(domain.CodeForbidden, "an ente user can only see the statistics of their own ente")
-		}
-		f.EnteCode = p.EnteCode
-	}
-	locale := q.Get("locale")
-	if locale != "" && locale != "it" && locale != "en" {
-		bad("locale", "must be it or en")
-	}
-	if len(fe) > 0 {
-		return f, "", domain.Invalid("some query parameters are not valid", fe...)
-	}
-	if err := f.Validate(); err != nil {
-		return f, "", err
-	}
-	return f, locale, nil
-}
-
-func (s *Server) interventionReport(c *gin.Context) {
-	asCSV, err := wantsCSV(c.GetHeader("Accept"))
-	if err != nil {
+	if err := r.err(); err != nil {
 		fail(c, err)
 		return
 	}
-	f, locale, err := s.interventionStatsFilter(c)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	rows, err := s.store.InterventionStats(c.Request.Context(), f)
+	rows, err := s.reports.Interventions(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -535,11 +415,11 @@ func (s *Server) interventionReport(c *gin.Context) {
 		}
 		out.Rows[i] = rj
 	}
-	if !asCSV {
+	if !r.csv {
 		c.JSON(http.StatusOK, out)
 		return
 	}
-	cf := csvFormat{italian: locale == "it"}
+	cf := r.cf
 	records := make([][]string, len(out.Rows))
 	for i, r := range out.Rows {
 		var tier *string

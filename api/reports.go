@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"net/url"
 	"slices"
@@ -80,18 +81,12 @@ func (s *Server) newReportRequest(c *gin.Context, params ...string) (*reportRequ
 	default:
 		r.bad("locale", "must be it or en")
 	}
-	r.ente = r.q.Get("ente")
-	if p := mustPrincipal(c); p.Role == domain.RoleEnte {
-		if r.ente != "" && r.ente != p.EnteCode {
-			return nil, domain.Errorf(domain.CodeForbidden, "an ente user can only see the statistics of their own ente")
-		}
-		r.ente = p.EnteCode
-	} else if r.ente != "" {
-		if _, err := s.store.GetEnte(c.Request.Context(), r.ente); errors.Is(err, domain.ErrNotFound) {
-			r.bad("ente", "is not a known ente code")
-		} else if err != nil {
-			return nil, err
-		}
+	r.ente, err = s.reports.Scope(c.Request.Context(), mustPrincipal(c), r.q.Get("ente"))
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code == domain.CodeInvalid {
+		r.fe = append(r.fe, de.Fields...)
+	} else if err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -228,7 +223,7 @@ func (s *Server) ticketReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, err := s.store.TicketStats(c.Request.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: r.ente, GroupBy: dims})
+	rows, err := s.reports.Tickets(c.Request.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: r.ente, GroupBy: dims})
 	if err != nil {
 		fail(c, err)
 		return
@@ -315,12 +310,11 @@ func (s *Server) ticketYoYReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, err := s.store.TicketYearStats(c.Request.Context(), domain.YearStatsQuery{Years: years, EnteCode: r.ente, GroupBy: dims})
+	groups, total, err := s.reports.YearOverYear(c.Request.Context(), domain.YearStatsQuery{Years: years, EnteCode: r.ente, GroupBy: dims})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	groups, total := domain.YoY(years, rows)
 	if len(dims) == 0 && len(groups) == 0 {
 		groups = []domain.YoYGroup{{Years: total}} // no grouping is one row, even without tickets
 	}
@@ -383,19 +377,8 @@ type slaReportJSON struct {
 var slaColumns = []string{"code", "description", "target_minutes", "target_basis", "target_text",
 	"expected_share", "measured_share", "deviation", "met", "breached", "running"}
 
-// slaTable computes the SLA table of a period: the clocks' outcomes from
-// the store, the targets in force for the expected shares.
-func (s *Server) slaTable(c *gin.Context, from, to time.Time, ente string, now time.Time) ([]slaReportRowJSON, error) {
-	ctx := c.Request.Context()
-	counts, err := s.store.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, EnteCode: ente, Now: now})
-	if err != nil {
-		return nil, err
-	}
-	targets, err := s.store.SLATargets(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows := domain.SLAReport(targets, counts)
+// slaRowsJSON is the SLA table as the reports show it.
+func slaRowsJSON(rows []domain.SLAReportRow) []slaReportRowJSON {
 	out := make([]slaReportRowJSON, len(rows))
 	for i, row := range rows {
 		out[i] = slaReportRowJSON{
@@ -405,7 +388,7 @@ func (s *Server) slaTable(c *gin.Context, from, to time.Time, ente string, now t
 			Met: row.Counts.Met, Breached: row.Counts.Breached, Running: row.Counts.Running,
 		}
 	}
-	return out, nil
+	return out
 }
 
 func (f csvFormat) slaRows(rows []slaReportRowJSON) [][]string {
@@ -430,17 +413,17 @@ func (s *Server) slaReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	now := s.now()
-	rows, err := s.slaTable(c, from, to, r.ente, now)
+	table, err := s.reports.SLA(c.Request.Context(), from, to, r.ente)
 	if err != nil {
 		fail(c, err)
 		return
 	}
+	rows := slaRowsJSON(table.Rows)
 	if r.csv {
 		writeCSV(c, "sla.csv", r.cf, slaColumns, r.cf.slaRows(rows))
 		return
 	}
-	c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(now), Rows: rows})
+	c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(table.At), Rows: rows})
 }
 
 type annualHelpDeskRowJSON struct {
@@ -479,20 +462,17 @@ type annualReportJSON struct {
 // a time.
 var annualSections = map[string]bool{"help_desk": true, "sla": true, "interventions": true}
 
-func helpDeskRow(level *domain.Level, prev, cur domain.StatusCounts) annualHelpDeskRowJSON {
-	row := annualHelpDeskRowJSON{Level: level, Current: countsJSON(cur), Previous: countsJSON(prev)}
-	if d, ok := domain.DiffPercent(prev.Gestiti(), cur.Gestiti()); ok {
-		row.DiffPct = &d
+func helpDeskRow(row app.AnnualLevelRow) annualHelpDeskRowJSON {
+	out := annualHelpDeskRowJSON{Current: countsJSON(row.Current), Previous: countsJSON(row.Previous), DiffPct: row.DiffPct}
+	if row.Level != 0 {
+		l := row.Level
+		out.Level = &l
 	}
-	return row
+	return out
 }
 
-// annualReport is the yearly report in one document: the help-desk table
-// by level with the previous year beside it, the SLA table, and the CED
-// interventions by tier. It runs four queries, each on a rollup or an
-// index: ticket counts of both years (ticket_counts), SLA outcomes
-// (sla_counts and the open clocks), SLA targets, and the intervention
-// statistics; a staff user's ente filter adds a lookup of the ente.
+// annualReport is the yearly report in one document, assembled by
+// app.Reports.Annual; a staff user's ente filter adds a lookup of the ente.
 func (s *Server) annualReport(c *gin.Context) {
 	year, perr := strconv.Atoi(c.Param("year"))
 	if perr != nil || year < domain.MinYear || year > domain.MaxYear {
@@ -516,49 +496,16 @@ func (s *Server) annualReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	now := s.now()
-	rows, err := s.store.TicketYearStats(ctx, domain.YearStatsQuery{Years: []int{year - 1, year}, EnteCode: r.ente,
-		GroupBy: []domain.Dimension{domain.DimLevel}})
+	rep, err := s.reports.Annual(c.Request.Context(), year, r.ente)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	from := time.Date(year, time.January, 1, 0, 0, 0, 0, s.rome)
-	to := from.AddDate(1, 0, 0)
-	sla, err := s.slaTable(c, from, to, r.ente, now)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	ivs, err := s.store.InterventionStats(ctx, domain.InterventionStatsFilter{From: from, To: to, EnteCode: r.ente, GroupBy: []string{domain.GroupByTier}})
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), At: s.local(now), SLA: sla}
-	var byLevel [3][2]domain.StatusCounts // level, then previous/current
-	var total [2]domain.StatusCounts
-	for _, row := range rows {
-		y := row.Year - (year - 1)
-		if row.Key.Level.Valid() {
-			byLevel[row.Key.Level][y].Add(row.Counts)
-		}
-		total[y].Add(row.Counts)
-	}
-	for _, l := range []domain.Level{1, 2} {
-		out.HelpDesk.Rows = append(out.HelpDesk.Rows, helpDeskRow(&l, byLevel[l][0], byLevel[l][1]))
-	}
-	out.HelpDesk.Total = helpDeskRow(nil, total[0], total[1])
-	for _, t := range domain.Tiers {
-		row := annualInterventionsRowJSON{Tier: t}
-		for _, iv := range ivs {
-			if iv.Tier == t {
-				row = annualInterventionsRowJSON{Tier: t, Count: iv.Count, Completed: iv.Completed, CompletedOnTime: iv.CompletedOnTime,
-					OnTimeShare: iv.OnTimeShare, MedianWorkingSeconds: iv.MedianSeconds, P90WorkingSeconds: iv.P90Seconds}
-			}
-		}
-		out.Interventions = append(out.Interventions, row)
+	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), At: s.local(rep.At), SLA: slaRowsJSON(rep.SLA),
+		HelpDesk: annualHelpDeskJSON{Rows: mapItems(rep.HelpDesk, helpDeskRow), Total: helpDeskRow(rep.HelpDeskTotal)}}
+	for _, iv := range rep.Interventions {
+		out.Interventions = append(out.Interventions, annualInterventionsRowJSON{Tier: iv.Tier, Count: iv.Count, Completed: iv.Completed,
+			CompletedOnTime: iv.CompletedOnTime, OnTimeShare: iv.OnTimeShare, MedianWorkingSeconds: iv.MedianSeconds, P90WorkingSeconds: iv.P90Seconds})
 	}
 	if !r.csv {
 		c.JSON(http.StatusOK, out)

@@ -13,65 +13,31 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// Store is what the handlers need from persistence.
+// Store is what the server needs from persistence: the stores of the use
+// cases it builds, and the few things that are the HTTP layer's own
+// (readiness, idempotent replays, API-token authentication, the bulk
+// import).
 type Store interface {
+	app.TicketStore
+	app.InterventionStore
+	app.ReportStore
+	app.UserStore
+	app.AuthStore
+	app.EntiStore
+
 	Ping(ctx context.Context) error
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	Idempotent(ctx context.Context, scope, key, hash string, now time.Time,
 		create func(ctx context.Context) (domain.StoredResponse, error)) (domain.StoredResponse, bool, error)
-
-	CountUsers(ctx context.Context) (int64, error)
-	CreateUser(ctx context.Context, u domain.User) (domain.User, error)
-	GetUser(ctx context.Context, id int64) (domain.User, error)
-	UserByUsername(ctx context.Context, username string) (domain.User, error)
-	ListUsers(ctx context.Context) ([]domain.User, error)
-	UpdateUser(ctx context.Context, id int64, fn func(*domain.User) error) (domain.User, error)
-
-	CreateAPIToken(ctx context.Context, t domain.APIToken) (domain.APIToken, error)
-	ListAPITokens(ctx context.Context) ([]domain.APIToken, error)
-	RevokeAPIToken(ctx context.Context, id int64, at time.Time) error
 	APITokenUser(ctx context.Context, hash []byte, now time.Time) (domain.APIToken, domain.User, error)
-	CreateRefreshToken(ctx context.Context, userID int64, family string, hash []byte, now, expires time.Time) error
-	RotateRefreshToken(ctx context.Context, oldHash, newHash []byte, now, expires time.Time) (domain.User, error)
-	RevokeRefreshFamily(ctx context.Context, family string, now time.Time) error
 	SessionVersion(ctx context.Context, userID int64) (int, error)
 	RevokeSessions(ctx context.Context, userID int64, now time.Time) error
 	LoginThrottles(ctx context.Context, keys ...string) ([]domain.LoginThrottle, error)
 	UpdateLoginThrottle(ctx context.Context, key string, now time.Time, fn func(*domain.LoginThrottle)) error
 	ClearLoginThrottle(ctx context.Context, key string) error
-
-	ListEnti(ctx context.Context) ([]domain.Ente, error)
-	GetEnte(ctx context.Context, code string) (domain.Ente, error)
-	CreateEnte(ctx context.Context, e domain.Ente) (domain.Ente, error)
-	UpdateEnte(ctx context.Context, code string, fn func(*domain.Ente) error) (domain.Ente, error)
-	Closures(ctx context.Context, enteCode string) ([]domain.EnteClosure, error)
-	AddClosure(ctx context.Context, c domain.EnteClosure) (domain.EnteClosure, error)
-	DeleteClosure(ctx context.Context, enteCode string, id int64) error
-	Calendar(ctx context.Context, enteCode string) (domain.Calendar, error)
-	WeekHours(ctx context.Context) (domain.WeekHours, error)
-	SetWeekHours(ctx context.Context, w domain.WeekHours, now time.Time) error
-	SLATargets(ctx context.Context) (domain.SLATargets, error)
-	SetSLATargets(ctx context.Context, ts domain.SLATargets, now time.Time) error
-
-	CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error)
-	GetTicket(ctx context.Context, id int64) (domain.Ticket, error)
-	UpdateTicket(ctx context.Context, id int64, fn func(*domain.Ticket) (domain.Event, error)) (domain.Ticket, domain.Event, error)
-	TicketEvents(ctx context.Context, ticketID int64) ([]domain.Event, error)
-	ListTickets(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
-
-	CreateIntervention(ctx context.Context, iv domain.Intervention, requested domain.InterventionEvent) (domain.Intervention, error)
-	GetIntervention(ctx context.Context, id int64) (domain.Intervention, error)
-	UpdateIntervention(ctx context.Context, id int64, fn func(*domain.Intervention) (domain.InterventionEvent, error)) (domain.Intervention, domain.InterventionEvent, error)
-	InterventionEvents(ctx context.Context, interventionID int64) ([]domain.InterventionEvent, error)
-	ListInterventions(ctx context.Context, f domain.InterventionFilter) (domain.InterventionPage, error)
-	InterventionStats(ctx context.Context, f domain.InterventionStatsFilter) ([]domain.InterventionStatsRow, error)
-
-	TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error)
-	TicketYearStats(ctx context.Context, q domain.YearStatsQuery) ([]domain.YearStatsRow, error)
-	SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.SLACounts, error)
 	ImportTickets(ctx context.Context, rows []domain.TicketImport) (domain.ImportResult, error)
 }
 
@@ -130,6 +96,14 @@ type Server struct {
 	rome      *time.Location
 	policies  map[string]Policy
 	draining  atomic.Bool
+
+	// The use cases the handlers call.
+	tickets       *app.Tickets
+	interventions *app.Interventions
+	auth          *app.Auth
+	reports       *app.Reports
+	users         *app.Users
+	enti          *app.Enti
 }
 
 // New builds the server and its routes.
@@ -147,6 +121,15 @@ func New(cfg Config, store Store) (*Server, error) {
 	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomSecret(16)), cfg.PasswordCost); err != nil {
 		return nil, fmt.Errorf("password cost %d: %w", cfg.PasswordCost, err)
 	}
+	clock := app.Clock(cfg.Now)
+	s.tickets = app.NewTickets(store, clock)
+	s.interventions = app.NewInterventions(store, clock)
+	s.reports = app.NewReports(store, clock, rome)
+	s.enti = app.NewEnti(store, clock, rome)
+	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
+	s.auth = app.NewAuth(store, clock, app.AuthConfig{
+		RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(s.dummyHash), SessionKey: cfg.JWTSecret,
+	})
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err

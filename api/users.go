@@ -1,11 +1,10 @@
 package api
 
 import (
-	"errors"
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -29,8 +28,7 @@ func (s *Server) userJSON(u domain.User) userJSON {
 }
 
 func (s *Server) me(c *gin.Context) {
-	p := mustPrincipal(c)
-	u, err := s.store.GetUser(c.Request.Context(), p.UserID)
+	u, err := s.users.Get(c.Request.Context(), mustPrincipal(c).UserID)
 	if err != nil {
 		fail(c, err)
 		return
@@ -46,21 +44,14 @@ type createUserRequest struct {
 	Ente     string       `json:"ente"`
 }
 
-func checkPassword(pw string) error {
-	if n := utf8.RuneCountInString(pw); n < 12 || len(pw) > 72 {
-		return domain.Invalid("the password is not acceptable", domain.FieldError{Field: "password", Detail: "must be 12 to 72 bytes long"})
-	}
-	return nil
-}
-
 // NewUser validates and hashes a user to be created; cmd uses it for the
-// first admin.
+// first admin, before there is a store to check an ente against.
 func NewUser(username, password string, role domain.Role, level domain.Level, ente string, cost int, now time.Time) (domain.User, error) {
 	u := domain.User{Username: username, Role: role, Level: level, EnteCode: ente, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := u.Validate(); err != nil {
 		return u, err
 	}
-	if err := checkPassword(password); err != nil {
+	if err := domain.ValidatePassword(password); err != nil {
 		return u, err
 	}
 	h, err := HashPassword(password, cost)
@@ -74,14 +65,7 @@ func (s *Server) createUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	ctx := c.Request.Context()
-	u, err := NewUser(req.Username, req.Password, req.Role, req.Level, req.Ente, s.cfg.PasswordCost, s.now())
-	if err == nil && u.EnteCode != "" {
-		err = s.knownEnte(c, u.EnteCode)
-	}
-	if err == nil {
-		u, err = s.store.CreateUser(ctx, u)
-	}
+	u, err := s.users.Create(c.Request.Context(), app.NewAccount{Username: req.Username, Password: req.Password, Role: req.Role, Level: req.Level, Ente: req.Ente})
 	if err != nil {
 		fail(c, err)
 		return
@@ -90,18 +74,8 @@ func (s *Server) createUser(c *gin.Context) {
 	writeJSON(c, http.StatusCreated, u.Version, s.userJSON(u))
 }
 
-// knownEnte fails with 422 when the ente a body refers to does not exist.
-func (s *Server) knownEnte(c *gin.Context, code string) error {
-	_, err := s.store.GetEnte(c.Request.Context(), code)
-	if errors.Is(err, domain.ErrNotFound) {
-		return &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", code),
-			Fields: []domain.FieldError{{Field: "ente", Detail: "is not a known ente code"}}}
-	}
-	return err
-}
-
 func (s *Server) listUsers(c *gin.Context) {
-	us, err := s.store.ListUsers(c.Request.Context())
+	us, err := s.users.List(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -110,14 +84,8 @@ func (s *Server) listUsers(c *gin.Context) {
 }
 
 func (s *Server) getUser(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	u, err := s.store.GetUser(c.Request.Context(), id)
-	if err != nil {
-		fail(c, err)
+	u, ok := byPathID(c, s.users.Get)
+	if !ok {
 		return
 	}
 	writeRead(c, u.Version, s.userJSON(u))
@@ -148,45 +116,10 @@ func (s *Server) patchUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if req.Ente != nil && *req.Ente != "" {
-		if err := s.knownEnte(c, *req.Ente); err != nil {
-			fail(c, err)
-			return
-		}
+	if !hasIfMatch {
+		want = app.AnyVersion
 	}
-	var hash string
-	if req.Password != nil {
-		if err := checkPassword(*req.Password); err != nil {
-			fail(c, err)
-			return
-		}
-		if hash, err = HashPassword(*req.Password, s.cfg.PasswordCost); err != nil {
-			fail(c, err)
-			return
-		}
-	}
-	u, err := s.store.UpdateUser(c.Request.Context(), id, func(u *domain.User) error {
-		if err := checkVersion(want, hasIfMatch, u.Version, "the user"); err != nil {
-			return err
-		}
-		if hash != "" {
-			u.PasswordHash = hash
-		}
-		if req.Role != nil {
-			u.Role = *req.Role
-		}
-		if req.Level != nil {
-			u.Level = *req.Level
-		}
-		if req.Ente != nil {
-			u.EnteCode = *req.Ente
-		}
-		if req.Active != nil {
-			u.Active = *req.Active
-		}
-		u.UpdatedAt = s.now()
-		return u.Validate()
-	})
+	u, err := s.users.Update(c.Request.Context(), id, app.AccountChange(req), want)
 	if err != nil {
 		fail(c, err)
 		return
@@ -224,31 +157,7 @@ func (s *Server) createAPIToken(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var fe []domain.FieldError
-	if n := utf8.RuneCountInString(req.Name); n == 0 || n > 100 {
-		fe = append(fe, domain.FieldError{Field: "name", Detail: "must be 1 to 100 characters"})
-	}
-	if req.ExpiresAt != nil && !req.ExpiresAt.After(s.now()) {
-		fe = append(fe, domain.FieldError{Field: "expires_at", Detail: "must be in the future"})
-	}
-	if req.UserID < 1 {
-		fe = append(fe, domain.FieldError{Field: "user_id", Detail: "is required"})
-	}
-	if len(fe) > 0 {
-		fail(c, domain.Invalid("the API token is not valid", fe...))
-		return
-	}
-	ctx := c.Request.Context()
-	if _, err := s.store.GetUser(ctx, req.UserID); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			err = &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no user %d", req.UserID),
-				Fields: []domain.FieldError{{Field: "user_id", Detail: "is not a known user"}}}
-		}
-		fail(c, err)
-		return
-	}
-	secret := NewAPITokenSecret()
-	t, err := s.store.CreateAPIToken(ctx, domain.APIToken{Name: req.Name, UserID: req.UserID, Hash: sha(secret), CreatedAt: s.now(), ExpiresAt: req.ExpiresAt})
+	t, secret, err := s.users.CreateAPIToken(c.Request.Context(), req.Name, req.UserID, req.ExpiresAt)
 	if err != nil {
 		fail(c, err)
 		return
@@ -261,7 +170,7 @@ func (s *Server) createAPIToken(c *gin.Context) {
 }
 
 func (s *Server) listAPITokens(c *gin.Context) {
-	ts, err := s.store.ListAPITokens(c.Request.Context())
+	ts, err := s.users.ListAPITokens(c.Request.Context())
 	if err != nil {
 		fail(c, err)
 		return
@@ -272,7 +181,7 @@ func (s *Server) listAPITokens(c *gin.Context) {
 func (s *Server) revokeAPIToken(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		err = s.store.RevokeAPIToken(c.Request.Context(), id, s.now())
+		err = s.users.RevokeAPIToken(c.Request.Context(), id)
 	}
 	if err != nil {
 		fail(c, err)

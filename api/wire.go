@@ -36,14 +36,6 @@ func ifMatch(c *gin.Context) (version int, ok bool, err error) {
 	return v, true, nil
 }
 
-// checkVersion fails with 412 when the client's If-Match is stale.
-func checkVersion(want int, ok bool, current int, what string) error {
-	if ok && want != current {
-		return domain.Errorf(domain.CodePreconditionFailed, "%s has changed since you read it (you have version %d, it is at %d); read it again", what, want, current)
-	}
-	return nil
-}
-
 // pathID parses an integer path parameter; a malformed one is simply not
 // found.
 func pathID(c *gin.Context, name string) (int64, error) {
@@ -132,10 +124,9 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 	c.JSON(status, v)
 }
 
-// visible loads the object named by the :id path parameter for the
-// principal. Another ente's object answers as not found, so that its
-// existence does not leak; kind names the object in that answer.
-func visible[T any](c *gin.Context, kind string, get func(context.Context, int64) (T, error), enteOf func(T) string) (T, bool) {
+// byPathID loads the object named by the :id path parameter, answering
+// the problem itself when that fails.
+func byPathID[T any](c *gin.Context, get func(context.Context, int64) (T, error)) (T, bool) {
 	var zero T
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -143,9 +134,6 @@ func visible[T any](c *gin.Context, kind string, get func(context.Context, int64
 		return zero, false
 	}
 	v, err := get(c.Request.Context(), id)
-	if err == nil && !mustPrincipal(c).SeesEnte(enteOf(v)) {
-		err = domain.Errorf(domain.CodeNotFound, "%s %d not found", kind, id)
-	}
 	if err != nil {
 		fail(c, err)
 		return zero, false

@@ -280,8 +280,9 @@ func NextInterventionStatus(s InterventionStatus, a InterventionAction) (Interve
 
 // interventionActors says which roles may apply each action: operators
 // and admins plan and cancel; technicians plan (themselves or a colleague),
-// start and complete; any technician may start or complete, since a
-// colleague can take over by rescheduling anyway. Admins may do anything.
+// start and complete. Only the scheduled technician may start or complete
+// (see Apply); a colleague takes over by being scheduled. Admins may do
+// anything.
 var interventionActors = map[InterventionAction][]Role{
 	InterventionSchedule: {RoleAdmin, RoleOperator, RoleTechnician},
 	InterventionStart:    {RoleAdmin, RoleTechnician},
@@ -303,6 +304,10 @@ func (iv *Intervention) Apply(c InterventionCommand, wt WorkingTime) (Interventi
 	to, err := NextInterventionStatus(iv.Status, c.Action)
 	if err != nil {
 		return InterventionEvent{}, err
+	}
+	if (c.Action == InterventionStart || c.Action == InterventionComplete) && c.By.Role == RoleTechnician &&
+		(iv.TechnicianID == nil || *iv.TechnicianID != c.By.UserID) {
+		return InterventionEvent{}, Errorf(CodeForbidden, "only the technician scheduled for intervention %d may %s it; ask to be scheduled first", iv.ID, c.Action)
 	}
 	note := strings.TrimSpace(c.Note)
 	if utf8.RuneCountInString(note) > 20000 {
@@ -377,19 +382,13 @@ type InterventionFilter struct {
 	Now           time.Time  // the instant overdue is judged at
 	Ascending     bool       // oldest first; newest first by default
 	Limit         int
-	After         *InterventionCursor
-}
-
-// InterventionCursor is the position after which the next page starts.
-type InterventionCursor struct {
-	RequestedAt time.Time
-	ID          int64
+	After         *Cursor
 }
 
 // InterventionPage is one page of an intervention list.
 type InterventionPage struct {
 	Interventions []Intervention
-	Next          *InterventionCursor
+	Next          *Cursor
 }
 
 // Group keys of the intervention statistics.

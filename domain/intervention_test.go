@@ -321,11 +321,12 @@ func TestInterventionApplyRoles(t *testing.T) {
 		domain.InterventionComplete: {domain.RoleAdmin, domain.RoleTechnician},
 		domain.InterventionCancel:   {domain.RoleAdmin, domain.RoleOperator},
 	}
-	// from is a status from which the action is allowed.
+	// from is a status from which the action is allowed; the technician
+	// scheduled is the user (40) who then acts.
 	from := map[domain.InterventionAction][]domain.InterventionCommand{
 		domain.InterventionSchedule: nil,
-		domain.InterventionStart:    {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 30, PlannedAt: t0}},
-		domain.InterventionComplete: {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 30, PlannedAt: t0}, {Action: domain.InterventionStart, By: ivAdmin, At: t0}},
+		domain.InterventionStart:    {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 40, PlannedAt: t0}},
+		domain.InterventionComplete: {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 40, PlannedAt: t0}, {Action: domain.InterventionStart, By: ivAdmin, At: t0}},
 		domain.InterventionCancel:   nil,
 	}
 	for _, a := range domain.InterventionActions {
@@ -449,5 +450,29 @@ func TestSchedulePlannedAtIsComparedToTheMinute(t *testing.T) {
 		if (err == nil) != tc.ok {
 			t.Errorf("planned %s for a request at %s: got %v, want ok=%v", tc.planned.Format(time.RFC3339Nano), at.Format(time.RFC3339Nano), err, tc.ok)
 		}
+	}
+}
+
+// TestInterventionOnlyScheduledTechnicianWorks: another technician may
+// neither start nor complete; an admin may.
+func TestInterventionOnlyScheduledTechnicianWorks(t *testing.T) {
+	iv := ivRequested(t)
+	at := iv.RequestedAt
+	if _, err := iv.Apply(domain.InterventionCommand{Action: domain.InterventionSchedule, By: ivAdmin, At: at, TechnicianID: 30, PlannedAt: at}, ivComuneCal); err != nil {
+		t.Fatal(err)
+	}
+	other := domain.Principal{UserID: 31, Username: "altro", Role: domain.RoleTechnician}
+	scheduled := domain.Principal{UserID: 30, Username: "tecnico", Role: domain.RoleTechnician}
+	if _, err := iv.Apply(domain.InterventionCommand{Action: domain.InterventionStart, By: other, At: at}, ivComuneCal); domain.ErrorCode(err) != domain.CodeForbidden {
+		t.Fatalf("another technician starts: got %v, want forbidden", err)
+	}
+	if _, err := iv.Apply(domain.InterventionCommand{Action: domain.InterventionStart, By: scheduled, At: at}, ivComuneCal); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := iv.Apply(domain.InterventionCommand{Action: domain.InterventionComplete, By: other, At: at, Note: "x"}, ivComuneCal); domain.ErrorCode(err) != domain.CodeForbidden {
+		t.Fatalf("another technician completes: got %v, want forbidden", err)
+	}
+	if _, err := iv.Apply(domain.InterventionCommand{Action: domain.InterventionComplete, By: ivAdmin, At: at, Note: "fatto"}, ivComuneCal); err != nil {
+		t.Fatalf("an admin completes: %v", err)
 	}
 }

@@ -338,20 +338,22 @@ type TicketFilter struct {
 	Now          time.Time  // the instant SLA states are judged at
 	Ascending    bool       // oldest first; newest first by default
 	Limit        int
-	After        *TicketCursor
+	After        *Cursor
 }
 
-// TicketCursor is the position after which the next page starts.
-type TicketCursor struct {
-	OpenedAt time.Time
-	ID       int64
+// Cursor is the position after which the next page of a list starts: the
+// instant the list is ordered by (opened_at of tickets, requested_at of
+// interventions) and the id that breaks ties.
+type Cursor struct {
+	At time.Time
+	ID int64
 }
 
 // TicketPage is one page of a ticket list. Total is set on the first page
 // only, counted up to TotalLimit; TotalCapped says there are more.
 type TicketPage struct {
 	Tickets     []Ticket
-	Next        *TicketCursor
+	Next        *Cursor
 	Total       *int
 	TotalCapped bool
 }

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is what a user is allowed to do.
@@ -70,6 +71,15 @@ func (u User) Validate() error {
 	}
 	if len(fe) > 0 {
 		return Invalid("the user is not valid", fe...)
+	}
+	return nil
+}
+
+// ValidatePassword is the password policy: 12 characters at least, and
+// at most 72 bytes, which is all bcrypt reads.
+func ValidatePassword(pw string) error {
+	if utf8.RuneCountInString(pw) < 12 || len(pw) > 72 {
+		return Invalid("the password is not acceptable", FieldError{Field: "password", Detail: "must be 12 to 72 bytes long"})
 	}
 	return nil
 }

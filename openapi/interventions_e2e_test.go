@@ -360,8 +360,37 @@ func TestInterventionReportJSONAndCSV(t *testing.T) {
 		for _, tc := range []struct{ query, field string }{
 			{"group_by=level", "group_by"}, {"group_by=tier,tier", "group_by"}, {"from=ieri", "from"},
 			{"from=2026-04-01&to=2026-03-01", "to"}, {"locale=fr", "locale"}, {"year=2026", "year"},
+			// An unknown ente is a 400, as on every other report (it was a
+			// 200 with no rows).
+			{"ente=nessuno", "ente"},
 		} {
 			e.doRaw(t, http.MethodGet, "/api/v1/reports/interventions?"+tc.query, c.op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, tc.field)
 		}
+	})
+}
+
+// TestOnlyTheScheduledTechnicianStartsOrCompletes: a colleague takes over
+// only by being scheduled (an operator or admin reassigns); until then
+// they may not start or complete someone else's intervention.
+func TestOnlyTheScheduledTechnicianStartsOrCompletes(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		c := newIvCrew(t, e)
+		_, other := e.user(t, domain.RoleTechnician, 0, "")
+		otherID := e.do(t, http.MethodGet, "/api/v1/me", other, nil).want(t, http.StatusOK).id(t, "id")
+		id := e.requestIv(t, c.op, map[string]any{"ente": "londa", "tier": "nbd", "description": "Stampante di rete"})
+		e.ivAct(t, c.op, id, "schedule", map[string]any{"technician_id": c.techID, "planned_at": "2026-03-11T09:00:00+01:00"}).want(t, http.StatusOK)
+
+		p := e.ivAct(t, other, id, "start", nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
+		same(t, "detail", p["detail"], fmt.Sprintf("only the technician scheduled for intervention %d may start it; ask to be scheduled first", id))
+
+		// The operator reassigns it to the colleague, who may now start it;
+		// the first technician may no longer.
+		e.ivAct(t, c.op, id, "schedule", map[string]any{"technician_id": otherID, "planned_at": "2026-03-11T10:00:00+01:00"}).want(t, http.StatusOK)
+		e.ivAct(t, c.tech, id, "start", nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
+		e.ivAct(t, other, id, "start", nil).want(t, http.StatusOK)
+		e.ivAct(t, c.tech, id, "complete", map[string]any{"outcome": "fatto"}).problem(t, http.StatusForbidden, domain.CodeForbidden)
+		r := e.ivAct(t, other, id, "complete", map[string]any{"outcome": "Toner sostituito"}).want(t, http.StatusOK)
+		same(t, "status", r.obj(t)["status"], "completed")
 	})
 }

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
-	"gorm.io/gorm"
+	"errors"
 	"gorm.io/gorm/clause"
 
 	"github.com/cst-firenze/helpdesk/domain"
@@ -84,10 +84,7 @@ func (s *Store) UpdateEnte(ctx context.Context, code string, fn func(*domain.Ent
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		var row enteRow
 		if err := s.forUpdate(s.conn(ctx)).Where("code = ?", code).Take(&row).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
-				return notFound("ente %q not found", code)
-			}
-			return translate(err)
+			return missing(err, notFound("ente %q not found", code))
 		}
 		e = row.toDomain()
 		if err := fn(&e); err != nil {
@@ -172,7 +169,7 @@ const (
 func (s *Store) getSetting(ctx context.Context, key string, v any) error {
 	var row settingRow
 	err := s.conn(ctx).Where("key = ?", key).Take(&row).Error
-	if err == gorm.ErrRecordNotFound {
+	if errors.Is(translate(err), domain.ErrNotFound) {
 		return nil
 	}
 	if err != nil {

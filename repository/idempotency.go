@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
+	"errors"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -39,7 +39,7 @@ func (s *Store) Idempotent(ctx context.Context, scope, key, hash string, now tim
 				}
 				resp, replayed = domain.StoredResponse{Status: row.Status, Location: row.Location, Body: []byte(row.Body)}, true
 				return nil
-			case err != gorm.ErrRecordNotFound:
+			case !errors.Is(translate(err), domain.ErrNotFound):
 				return translate(err)
 			}
 			if resp, err = create(ctx); err != nil {

@@ -125,10 +125,7 @@ func (s *Store) getIntervention(db *gorm.DB, id int64, lock bool) (domain.Interv
 		q = s.forUpdate(db)
 	}
 	if err := q.Where("id = ?", id).Take(&row).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return domain.Intervention{}, notFound("intervention %d not found", id)
-		}
-		return domain.Intervention{}, translate(err)
+		return domain.Intervention{}, missing(err, notFound("intervention %d not found", id))
 	}
 	return row.toDomain(), nil
 }
@@ -190,28 +187,12 @@ func (s *Store) InterventionEvents(ctx context.Context, interventionID int64) ([
 // (requested_at, id), so a page costs the same however deep it is.
 func (s *Store) ListInterventions(ctx context.Context, f domain.InterventionFilter) (domain.InterventionPage, error) {
 	q := s.filterInterventions(s.conn(ctx).Model(&interventionRow{}), f)
-	op, dir := "<", "DESC"
-	if f.Ascending {
-		op, dir = ">", "ASC"
-	}
-	if f.After != nil {
-		a := utc(f.After.RequestedAt)
-		q = q.Where("(requested_at "+op+" ? OR (requested_at = ? AND id "+op+" ?))", a, a, f.After.ID)
-	}
-	limit := f.Limit
-	if limit < 1 || limit > 100 {
-		limit = 100
-	}
-	var rows []interventionRow
 	var page domain.InterventionPage
-	if err := q.Order("requested_at " + dir + ", id " + dir).Limit(limit + 1).Find(&rows).Error; err != nil {
-		return page, translate(err)
+	rows, next, err := keyset(q, "requested_at", f.Ascending, f.After, f.Limit, func(r interventionRow) (time.Time, int64) { return r.RequestedAt, r.ID })
+	if err != nil {
+		return page, err
 	}
-	if len(rows) > limit {
-		rows = rows[:limit]
-		last := rows[len(rows)-1]
-		page.Next = &domain.InterventionCursor{RequestedAt: last.RequestedAt.UTC(), ID: last.ID}
-	}
+	page.Next = next
 	page.Interventions = make([]domain.Intervention, len(rows))
 	for i, r := range rows {
 		page.Interventions[i] = r.toDomain()

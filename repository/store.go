@@ -227,6 +227,42 @@ func unreachable(err error) bool {
 		strings.Contains(err.Error(), "conn closed") || strings.Contains(err.Error(), "failed to connect")
 }
 
+// keyset reads one page of a list ordered by (col, id), newest first
+// unless asc, after the cursor. The position is a row comparison
+// (col, id) < (?, ?), which both databases answer from the (col, id)
+// index, so a page deep in the list costs what the first one does. limit
+// outside 1..100 is 100; at returns a row's col value.
+func keyset[R any](q *gorm.DB, col string, asc bool, after *domain.Cursor, limit int, at func(R) (time.Time, int64)) (rows []R, next *domain.Cursor, err error) {
+	op, dir := "<", " DESC"
+	if asc {
+		op, dir = ">", " ASC"
+	}
+	if after != nil {
+		q = q.Where("("+col+", id) "+op+" (?, ?)", utc(after.At), after.ID)
+	}
+	if limit < 1 || limit > 100 {
+		limit = 100
+	}
+	if err := q.Order(col + dir + ", id" + dir).Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	if len(rows) > limit {
+		rows = rows[:limit]
+		t, id := at(rows[limit-1])
+		next = &domain.Cursor{At: t.UTC(), ID: id}
+	}
+	return rows, next, nil
+}
+
+// missing translates err, answering ifMissing when the row was not found,
+// so that the answer names what was looked for.
+func missing(err, ifMissing error) error {
+	if err = translate(err); errors.Is(err, domain.ErrNotFound) {
+		return ifMissing
+	}
+	return err
+}
+
 // notFound is a not-found error that names what was looked for.
 func notFound(format string, args ...any) error {
 	return domain.Errorf(domain.CodeNotFound, format, args...)

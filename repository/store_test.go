@@ -344,3 +344,58 @@ func TestReferenceDataChangesAreSeenAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestListWithoutLimitDefaults: Limit 0 (a caller that did not set it)
+// pages at the default size instead of panicking, for tickets and
+// interventions alike.
+func TestListWithoutLimitDefaults(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		base := time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
+		for i := range 3 {
+			openTicket(t, s, base.Add(time.Duration(i)*time.Minute))
+		}
+		p, err := s.ListTickets(ctx, domain.TicketFilter{Now: base})
+		if err != nil || len(p.Tickets) != 3 || p.Next != nil {
+			t.Fatalf("ListTickets with Limit 0: %d tickets, next %v, err %v; want 3, none, nil", len(p.Tickets), p.Next, err)
+		}
+		ip, err := s.ListInterventions(ctx, domain.InterventionFilter{Now: base})
+		if err != nil || len(ip.Interventions) != 0 || ip.Next != nil {
+			t.Fatalf("ListInterventions with Limit 0: %+v, %v", ip, err)
+		}
+	})
+}
+
+// TestMissingRowsNameWhatWasLookedFor: every lookup of a missing row
+// answers not found with a message naming it (one translation, no
+// comparisons with gorm's sentinel).
+func TestMissingRowsNameWhatWasLookedFor(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		checks := map[string]func() error{
+			"user 999999 not found": func() error {
+				_, err := s.UpdateUser(ctx, 999999, func(*domain.User) error { return nil })
+				return err
+			},
+			"user not found": func() error { _, err := s.UserByUsername(ctx, "nessuno"); return err },
+			`ente "nessuno" not found`: func() error {
+				_, err := s.UpdateEnte(ctx, "nessuno", func(*domain.Ente) error { return nil })
+				return err
+			},
+			"intervention 999999 not found": func() error { _, err := s.GetIntervention(ctx, 999999); return err },
+			"API token not found": func() error {
+				_, _, err := s.APITokenUser(ctx, []byte("nope"), time.Now())
+				return err
+			},
+		}
+		for want, check := range checks {
+			err := check()
+			var de *domain.Error
+			if !errors.As(err, &de) || de.Code != domain.CodeNotFound || de.Message != want {
+				t.Errorf("got %v, want not found %q", err, want)
+			}
+		}
+		_, err := s.RotateRefreshToken(ctx, []byte("nope"), []byte("next"), time.Now(), time.Now().Add(time.Hour))
+		if domain.ErrorCode(err) != domain.CodeUnauthenticated {
+			t.Errorf("unknown refresh token: got %v, want unauthenticated", err)
+		}
+	})
+}

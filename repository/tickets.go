@@ -384,23 +384,11 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 		}
 		page.Total, page.TotalCapped = &total, capped
 	}
-	op, dir := "<", "DESC"
-	if f.Ascending {
-		op, dir = ">", "ASC"
+	rows, next, err := keyset(q, "opened_at", f.Ascending, f.After, f.Limit, func(r ticketRow) (time.Time, int64) { return r.OpenedAt, r.ID })
+	if err != nil {
+		return page, err
 	}
-	if f.After != nil {
-		a := utc(f.After.OpenedAt)
-		q = q.Where("(opened_at "+op+" ? OR (opened_at = ? AND id "+op+" ?))", a, a, f.After.ID)
-	}
-	var rows []ticketRow
-	if err := q.Order("opened_at " + dir + ", id " + dir).Limit(f.Limit + 1).Find(&rows).Error; err != nil {
-		return page, translate(err)
-	}
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		page.Next = &domain.TicketCursor{OpenedAt: last.OpenedAt.UTC(), ID: last.ID}
-	}
+	page.Next = next
 	clocks, err := s.clocksOf(db, rows)
 	if err != nil {
 		return page, err

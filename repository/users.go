@@ -2,9 +2,8 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -83,10 +82,7 @@ func (s *Store) UserByUsername(ctx context.Context, username string) (domain.Use
 func (s *Store) findUser(ctx context.Context, cond string, arg any) (domain.User, error) {
 	var row userRow
 	if err := s.conn(ctx).Where(cond, arg).Take(&row).Error; err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return domain.User{}, notFound("user not found")
-		}
-		return domain.User{}, translate(err)
+		return domain.User{}, missing(err, notFound("user not found"))
 	}
 	return row.toDomain(), nil
 }
@@ -110,10 +106,7 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, fn func(*domain.User) 
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		var row userRow
 		if err := s.forUpdate(s.conn(ctx)).Where("id = ?", id).Take(&row).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
-				return notFound("user %d not found", id)
-			}
-			return translate(err)
+			return missing(err, notFound("user %d not found", id))
 		}
 		u = row.toDomain()
 		before := u
@@ -203,10 +196,7 @@ func (s *Store) APITokenUser(ctx context.Context, hash []byte, now time.Time) (d
 	var row apiTokenRow
 	err := s.conn(ctx).Where("hash = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)", hash, utc(now)).Take(&row).Error
 	if err != nil {
-		if err == gorm.ErrRecordNotFound {
-			return domain.APIToken{}, domain.User{}, notFound("API token not found")
-		}
-		return domain.APIToken{}, domain.User{}, translate(err)
+		return domain.APIToken{}, domain.User{}, missing(err, notFound("API token not found"))
 	}
 	u, err := s.GetUser(ctx, row.UserID)
 	return row.toDomain(), u, err
@@ -244,10 +234,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte,
 		db := s.conn(ctx)
 		var row refreshRow
 		if err := s.forUpdate(db).Where("hash = ?", oldHash).Take(&row).Error; err != nil {
-			if err == gorm.ErrRecordNotFound {
-				return domain.Errorf(domain.CodeUnauthenticated, "the refresh token is not valid")
-			}
-			return translate(err)
+			return missing(err, domain.Errorf(domain.CodeUnauthenticated, "the refresh token is not valid"))
 		}
 		switch {
 		case row.RevokedAt != nil || !row.ExpiresAt.After(now):
@@ -265,8 +252,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte,
 					user = u
 					return err
 				}
-				if err != gorm.ErrRecordNotFound {
-					return translate(err)
+				if err = translate(err); !errors.Is(err, domain.ErrNotFound) {
+					return err
 				}
 			}
 			reused = row.Family
