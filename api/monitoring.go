@@ -209,6 +209,27 @@ type slaAvailabilityJSON struct {
 	Display     *availabilityDisplayJSON `json:"display,omitempty"`
 }
 
+type responseSLAJSON struct {
+	Code        string    `json:"code"`
+	Description string    `json:"description"`
+	Probe       probeJSON `json:"probe"`
+	TargetMS    float64   `json:"target_ms"`
+	Samples     int64     `json:"samples"`
+	MaxMS       *float64  `json:"max_ms"`
+	P95MS       *float64  `json:"p95_ms"`
+	P99MS       *float64  `json:"p99_ms"`
+	Met         *bool     `json:"met"`
+}
+
+func responseSLA(r app.AvailabilityResponseResult) responseSLAJSON {
+	j := responseSLAJSON{Code: r.SLA.Code, Description: r.SLA.Description, Probe: probeJSON(r.SLA.Probe), TargetMS: r.SLA.TargetMS, Samples: r.Stats.Samples}
+	if r.Stats.Samples > 0 {
+		mx, p95, p99, met := r.Stats.Max, r.Stats.P95, r.Stats.P99, r.Met
+		j.MaxMS, j.P95MS, j.P99MS, j.Met = &mx, &p95, &p99, &met
+	}
+	return j
+}
+
 func minutes(d time.Duration) float64 { return domain.Round3(d.Minutes()) }
 
 // availabilityReport answers the uptime of the systems and of SLA.1, .2,
@@ -267,7 +288,8 @@ func (s *Server) availabilityReport(c *gin.Context) {
 		}
 		slas = append(slas, j)
 	}
-	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "systems": systems, "slas": slas})
+	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "systems": systems, "slas": slas,
+		"response": mapItems(rep.Response, responseSLA)})
 }
 
 type alertMonthJSON struct {

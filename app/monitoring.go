@@ -24,6 +24,7 @@ type MonitoringStore interface {
 	ImportMonitoringEvents(ctx context.Context, feed func(put func([]domain.MonitoringEvent) error) error) (stored int64, err error)
 	ProbeHistory(ctx context.Context, p domain.Probe, period domain.Span) (domain.ProbeHistory, error)
 	AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error)
+	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
 	ResponseTimes(ctx context.Context, p domain.Probe, period domain.Span) ([]float64, error)
 }
 
@@ -188,12 +189,21 @@ type AvailabilitySLAResult struct {
 	Deviation float64 // percentage points, Percent − Target
 }
 
+// AvailabilityResponseResult is SLA.3 over a period: the sample probe's
+// response times against the ceiling.
+type AvailabilityResponseResult struct {
+	SLA   domain.ResponseSLA
+	Stats domain.ResponseStats
+	Met   bool // the maximum is within the target; meaningless without samples
+}
+
 // AvailabilityReport is the availability of the systems and SLAs over a
-// period.
+// period, with the response-time SLA.
 type AvailabilityReport struct {
-	Period  domain.Span
-	Systems []domain.Availability
-	SLAs    []AvailabilitySLAResult
+	Period   domain.Span
+	Systems  []domain.Availability
+	SLAs     []AvailabilitySLAResult
+	Response []AvailabilityResponseResult
 }
 
 // Availability measures every system (or only the one named) over period,
@@ -246,6 +256,21 @@ func (m *Monitoring) Availability(ctx context.Context, period domain.Span, syste
 			r.Deviation = domain.Round3(r.Percent - sla.Target)
 		}
 		rep.SLAs = append(rep.SLAs, r)
+	}
+	if system != "" {
+		return rep, nil
+	}
+	rslas, err := m.store.ResponseSLAs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, sla := range rslas {
+		times, err := m.store.ResponseTimes(ctx, sla.Probe, period)
+		if err != nil {
+			return rep, err
+		}
+		st := domain.MeasureResponse(times)
+		rep.Response = append(rep.Response, AvailabilityResponseResult{SLA: sla, Stats: st, Met: st.Samples > 0 && st.Max <= sla.TargetMS})
 	}
 	return rep, nil
 }

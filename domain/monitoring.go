@@ -474,3 +474,23 @@ func ItalianPoints(x float64) string {
 	}
 	return strings.Replace(s, ".", ",", 1) + "%"
 }
+
+// ResponseSLA is SLA.3: the response time of a sample probe, from its
+// perfdata, against a ceiling.
+type ResponseSLA struct {
+	Code        string
+	Description string
+	TargetMS    float64
+	Probe       Probe
+}
+
+// MeasureResponse summarises sorted response times (seconds) in
+// milliseconds: the maximum, which the SLA bounds, and p95 and p99.
+func MeasureResponse(sorted []float64) ResponseStats {
+	if len(sorted) == 0 {
+		return ResponseStats{}
+	}
+	ms := func(s float64) float64 { return Round3(s * 1000) }
+	return ResponseStats{Samples: int64(len(sorted)), Max: ms(sorted[len(sorted)-1]),
+		P95: ms(Percentile(sorted, 95)), P99: ms(Percentile(sorted, 99))}
+}

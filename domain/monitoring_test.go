@@ -141,3 +141,17 @@ func TestAlertRule(t *testing.T) {
 		}
 	}
 }
+
+func TestMeasureResponse(t *testing.T) {
+	var s []float64
+	for i := 1; i <= 200; i++ {
+		s = append(s, float64(i)/100000) // 0.01 ms to 2 ms
+	}
+	got := MeasureResponse(s)
+	if want := (ResponseStats{Samples: 200, Max: 2, P95: 1.9, P99: 1.98}); got != want {
+		t.Errorf("got %+v, want %+v", got, want)
+	}
+	if got := MeasureResponse(nil); got.Samples != 0 {
+		t.Errorf("no samples: got %+v", got)
+	}
+}

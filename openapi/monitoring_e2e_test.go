@@ -184,6 +184,11 @@ func TestMonitoringYearGivesTheReportsUptimes(t *testing.T) {
 				t.Errorf("%s: got %v, want %v", code, got, w)
 			}
 		}
+		// SLA.3 from the perfdata of csicms/HTTP: 5, 7, 4 and 6 ms.
+		same(t, "SLA.3", av.get(t, "response", 0), map[string]any{
+			"code": "SLA.3", "description": av.str(t, "response", 0, "description"), "probe": map[string]any{"host": "csicms", "service": "HTTP"},
+			"target_ms": 7, "samples": 4, "max_ms": 7, "p95_ms": 7, "p99_ms": 7, "met": true,
+		})
 		one := e.do(t, http.MethodGet, "/api/v1/reports/availability?from=2017-01-01&to=2018-01-01&system=CSCMS", e.admin, nil).want(t, http.StatusOK)
 		if n := len(one.get(t, "systems").([]any)); n != 1 {
 			t.Errorf("system=CSCMS: got %d systems, want 1", n)

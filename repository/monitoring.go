@@ -252,3 +252,26 @@ func (s *Store) ResponseTimes(ctx context.Context, p domain.Probe, period domain
 		Order("response_s").Pluck("response_s", &out).Error
 	return out, translate(err)
 }
+
+type responseSLARow struct {
+	Code        string
+	Description string
+	TargetMs    float64
+	Host        string
+	Service     string
+}
+
+func (responseSLARow) TableName() string { return "response_slas" }
+
+// ResponseSLAs returns the response-time SLAs (SLA.3) with their probes.
+func (s *Store) ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error) {
+	var rows []responseSLARow
+	if err := s.conn(ctx).Order("code").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.ResponseSLA, len(rows))
+	for i, r := range rows {
+		out[i] = domain.ResponseSLA{Code: r.Code, Description: r.Description, TargetMS: r.TargetMs, Probe: domain.Probe{Host: r.Host, Service: r.Service}}
+	}
+	return out, nil
+}

@@ -27,6 +27,15 @@ CREATE TABLE availability_sla_systems (
     system_code TEXT NOT NULL REFERENCES monitoring_systems(code),
     PRIMARY KEY (sla_code, system_code)
 );
+-- SLA.3: the probe of the sample unauthenticated service whose perfdata
+-- time= is the internal response time, and its ceiling.
+CREATE TABLE response_slas (
+    code        TEXT PRIMARY KEY,
+    description TEXT NOT NULL,
+    target_ms   DOUBLE PRECISION NOT NULL,
+    host        TEXT NOT NULL,
+    service     TEXT NOT NULL
+);
 -- event_key is a hash of the record without its plugin output, so a log
 -- imported twice stores each record once. at_year and at_month are the
 -- month in Europe/Rome, kept so reports group the same way on every
@@ -73,9 +82,13 @@ INSERT INTO availability_slas (code, description, target) VALUES
 INSERT INTO availability_sla_systems (sla_code, system_code) VALUES
     ('SLA.1', 'CSDB1'), ('SLA.1', 'CSDB2'), ('SLA.2', 'CSICMS'), ('SLA.4', 'CSCMS'),
     ('SLA.5', 'CSDB1'), ('SLA.5', 'CSDB2'), ('SLA.5', 'CSCMS'), ('SLA.5', 'CSICMS'), ('SLA.5', 'CSBO');
+-- Icms serves the sample page that the Nagios wget probe fetches.
+INSERT INTO response_slas (code, description, target_ms, host, service) VALUES
+    ('SLA.3', 'Tempo max di risposta interna del servizio campione non soggetto ad autenticazione (rilevato mediante test Nagios wget)', 7, 'csicms', 'HTTP');
 
 -- +goose Down
 DROP TABLE monitoring_events;
+DROP TABLE response_slas;
 DROP TABLE availability_sla_systems;
 DROP TABLE availability_slas;
 DROP TABLE monitoring_probes;
