@@ -1,0 +1,126 @@
+package domain
+
+import (
+	"strings"
+	"time"
+)
+
+// Outage is an interruption of service ("interruzione"): when it started,
+// when the intervention on it started, when it ended, whether it was
+// planned, and what it touched. The notices are the SLA.9 (to the ente's
+// offices) and SLA.10 (to users) communications, with their times.
+type Outage struct {
+	ID                    int64
+	StartedAt             time.Time
+	InterventionStartedAt *time.Time
+	EndedAt               *time.Time
+	Planned               bool
+	Cause                 string
+	PublicText            string
+	Systems               []string
+	Enti                  []string
+	OfficesNoticeAt       *time.Time // SLA.9
+	UsersNoticeAt         *time.Time // SLA.10
+	CreatedAt, UpdatedAt  time.Time
+	Version               int
+}
+
+// NoticeOutcome is where a notice SLA of an outage stands.
+type NoticeOutcome string
+
+// Outcomes of SLA.9 and SLA.10.
+const (
+	NoticeMet           NoticeOutcome = "met"
+	NoticeMissed        NoticeOutcome = "missed"
+	NoticePending       NoticeOutcome = "pending"        // still within its time, or the intervention has not started
+	NoticeNotApplicable NoticeOutcome = "not_applicable" // planned (SLA.9) or not longer than 30 minutes (SLA.10)
+)
+
+// Notice windows, in calendar minutes from the start of the intervention:
+// an outage at night is still an outage.
+const (
+	OfficesNoticeWithin = 30 * time.Minute // SLA.9
+	UsersNoticeWithin   = 60 * time.Minute // SLA.10
+	UsersNoticeOver     = 30 * time.Minute // SLA.10 applies to outages longer than this
+)
+
+// Validate checks an outage's times and lists.
+func (o Outage) Validate() error {
+	var fe []FieldError
+	if o.StartedAt.IsZero() {
+		fe = append(fe, FieldError{Field: "started_at", Detail: "is required"})
+	}
+	if o.InterventionStartedAt != nil && o.InterventionStartedAt.Before(o.StartedAt) {
+		fe = append(fe, FieldError{Field: "intervention_started_at", Detail: "cannot be before started_at"})
+	}
+	if o.EndedAt != nil && !o.EndedAt.After(o.StartedAt) {
+		fe = append(fe, FieldError{Field: "ended_at", Detail: "must be after started_at"})
+	}
+	if len(o.Systems) == 0 && len(o.Enti) == 0 {
+		fe = append(fe, FieldError{Field: "systems", Detail: "an outage affects at least one system or ente"})
+	}
+	if len(o.Cause) > 2000 || len(o.PublicText) > 2000 {
+		fe = append(fe, FieldError{Field: "cause", Detail: "cause and public_text are at most 2000 characters"})
+	}
+	for _, n := range []struct {
+		field string
+		at    *time.Time
+	}{{"offices_notice_at", o.OfficesNoticeAt}, {"users_notice_at", o.UsersNoticeAt}} {
+		if n.at != nil && n.at.Before(o.StartedAt) {
+			fe = append(fe, FieldError{Field: n.field, Detail: "cannot be before started_at"})
+		}
+	}
+	if strings.TrimSpace(o.PublicText) == "" && o.UsersNoticeAt != nil {
+		fe = append(fe, FieldError{Field: "public_text", Detail: "a notice to users needs the text they were given"})
+	}
+	if len(fe) > 0 {
+		return Invalid("the outage is not valid", fe...)
+	}
+	return nil
+}
+
+// Affects reports whether the outage touches the ente.
+func (o Outage) Affects(ente string) bool { return contains(o.Enti, ente) }
+
+// noticeOutcome judges a notice due within `within` of the intervention's
+// start.
+func (o Outage) noticeOutcome(notice *time.Time, within time.Duration, now time.Time) NoticeOutcome {
+	if o.InterventionStartedAt == nil {
+		return NoticePending
+	}
+	deadline := o.InterventionStartedAt.Add(within)
+	switch {
+	case notice != nil && !notice.After(deadline):
+		return NoticeMet
+	case notice != nil || now.After(deadline):
+		return NoticeMissed
+	default:
+		return NoticePending
+	}
+}
+
+// SLA9 is the notice to the ente's offices: within 30 minutes of the start
+// of the intervention, for unplanned interruptions only.
+func (o Outage) SLA9(now time.Time) NoticeOutcome {
+	if o.Planned {
+		return NoticeNotApplicable
+	}
+	return o.noticeOutcome(o.OfficesNoticeAt, OfficesNoticeWithin, now)
+}
+
+// SLA10 is the notice to users: within 60 minutes of the start of the
+// intervention, only for interruptions longer than 30 minutes (an outage
+// still running counts up to now).
+func (o Outage) SLA10(now time.Time) NoticeOutcome {
+	end := now
+	if o.EndedAt != nil {
+		end = *o.EndedAt
+	}
+	if end.Sub(o.StartedAt) <= UsersNoticeOver {
+		if o.EndedAt != nil {
+			return NoticeNotApplicable
+		}
+		return NoticePending
+	}
+	return o.noticeOutcome(o.UsersNoticeAt, UsersNoticeWithin, now)
+}
