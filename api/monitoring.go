@@ -22,6 +22,11 @@ type MonitoringService interface {
 	ImportLog(ctx context.Context, r io.Reader) (app.MonitoringImportResult, error)
 	Availability(ctx context.Context, period domain.Span, system string) (app.AvailabilityReport, error)
 	Alerts(ctx context.Context, year int) (app.MonitoringAlertsReport, error)
+
+	CreateOutage(ctx context.Context, started time.Time, p app.OutagePatch) (domain.Outage, error)
+	Outage(ctx context.Context, id int64, viewer string) (domain.Outage, error)
+	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
+	PatchOutage(ctx context.Context, id int64, p app.OutagePatch) (domain.Outage, error)
 }
 
 // monitoring returns the use case, or fails the request when the server

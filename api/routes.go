@@ -98,6 +98,10 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/import/monitoring", admins, s.importMonitoring)
 	s.handle(http.MethodGet, v1+"/reports/availability", readers, s.availabilityReport)
 	s.handle(http.MethodGet, v1+"/reports/alerts", readers, s.alertsReport)
+	s.handle(http.MethodGet, v1+"/outages", readers, s.listOutages)
+	s.handle(http.MethodPost, v1+"/outages", staff, s.createOutage)
+	s.handle(http.MethodGet, v1+"/outages/:id", readers, s.getOutage)
+	s.handle(http.MethodPatch, v1+"/outages/:id", staff, s.patchOutage)
 	// @more-routes: each further resource adds one line above this comment.
 }
 

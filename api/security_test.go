@@ -402,6 +402,13 @@ var expectedPolicy = map[string]policy{
 	"POST /api/v1/import/monitoring":       adminOnly,
 	"GET /api/v1/reports/availability":     statistics,
 	"GET /api/v1/reports/alerts":           statistics,
+
+	// Outages: the help desk records them; ente users read their own
+	// ente's, reporting tools all.
+	"GET /api/v1/outages":       statistics,
+	"POST /api/v1/outages":      helpDesk,
+	"GET /api/v1/outages/:id":   statistics,
+	"PATCH /api/v1/outages/:id": helpDesk,
 }
 
 // fillPath puts real or harmless values into a route's parameters: the

@@ -25,6 +25,11 @@ type MonitoringStore interface {
 	ProbeHistory(ctx context.Context, p domain.Probe, period domain.Span) (domain.ProbeHistory, error)
 	AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error)
 	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
+
+	CreateOutage(ctx context.Context, o domain.Outage) (domain.Outage, error)
+	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
+	ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error)
+	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
 	ResponseTimes(ctx context.Context, p domain.Probe, period domain.Span) ([]float64, error)
 }
 
@@ -340,4 +345,82 @@ func (m *Monitoring) Alerts(ctx context.Context, year int) (MonitoringAlertsRepo
 		rep.Systems = append(rep.Systems, series(sys.Code))
 	}
 	return rep, nil
+}
+
+// CreateOutage records an interruption opened by an operator: started
+// and what the patch gives.
+func (m *Monitoring) CreateOutage(ctx context.Context, started time.Time, p OutagePatch) (domain.Outage, error) {
+	now := m.now().UTC()
+	o := domain.Outage{StartedAt: started.UTC(), CreatedAt: now}
+	p.apply(&o, now)
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
+	return m.store.CreateOutage(ctx, o)
+}
+
+// Outage returns one outage; viewer is the ente of an ente user (""
+// for staff), who sees only the outages affecting it.
+func (m *Monitoring) Outage(ctx context.Context, id int64, viewer string) (domain.Outage, error) {
+	o, err := m.store.GetOutage(ctx, id)
+	if err != nil {
+		return o, err
+	}
+	if viewer != "" && !o.Affects(viewer) {
+		return domain.Outage{}, domain.Errorf(domain.CodeNotFound, "outage %d not found", id)
+	}
+	return o, nil
+}
+
+// Outages lists the outages started in [from, to), for viewer as in Outage.
+func (m *Monitoring) Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error) {
+	return m.store.ListOutages(ctx, from, to, viewer)
+}
+
+// OutagePatch is a change to an outage; nil fields are left as they are.
+type OutagePatch struct {
+	InterventionStartedAt, EndedAt, OfficesNoticeAt, UsersNoticeAt *time.Time
+	Planned                                                        *bool
+	Cause, PublicText                                              *string
+	Systems, Enti                                                  *[]string
+}
+
+// PatchOutage applies a change (the intervention starting, the end, a
+// notice given) and checks the outage it gives.
+func (m *Monitoring) PatchOutage(ctx context.Context, id int64, p OutagePatch) (domain.Outage, error) {
+	now := m.now().UTC()
+	return m.store.UpdateOutage(ctx, id, func(o *domain.Outage) error {
+		p.apply(o, now)
+		return o.Validate()
+	})
+}
+
+// apply sets the fields the patch gives.
+func (p OutagePatch) apply(o *domain.Outage, now time.Time) {
+	set := func(dst **time.Time, v *time.Time) {
+		if v != nil {
+			t := v.UTC()
+			*dst = &t
+		}
+	}
+	set(&o.InterventionStartedAt, p.InterventionStartedAt)
+	set(&o.EndedAt, p.EndedAt)
+	set(&o.OfficesNoticeAt, p.OfficesNoticeAt)
+	set(&o.UsersNoticeAt, p.UsersNoticeAt)
+	if p.Planned != nil {
+		o.Planned = *p.Planned
+	}
+	if p.Cause != nil {
+		o.Cause = *p.Cause
+	}
+	if p.PublicText != nil {
+		o.PublicText = *p.PublicText
+	}
+	if p.Systems != nil {
+		o.Systems = *p.Systems
+	}
+	if p.Enti != nil {
+		o.Enti = *p.Enti
+	}
+	o.UpdatedAt = now
 }

@@ -295,3 +295,79 @@ func TestMonitoringSystemsCatalogue(t *testing.T) {
 		e.doRaw(t, http.MethodPut, "/api/v1/monitoring/systems/X", op, mustJSON(t, sys)).problem(t, http.StatusForbidden, domain.CodeForbidden)
 	})
 }
+
+func TestOutageNoticesAndEnteIsolation(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		_, fi := e.user(t, domain.RoleEnte, 0, "firenze")
+		_, fs := e.user(t, domain.RoleEnte, 0, "fiesole")
+		// The clock stands at 2026-03-10 09:00 in Rome; outages are in the past.
+		night := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC) // at night: calendar minutes
+		ts := func(min int) string { return night.Add(time.Duration(min) * time.Minute).Format(time.RFC3339) }
+		create := func(body map[string]any) *resp {
+			return e.do(t, http.MethodPost, "/api/v1/outages", op, body).want(t, http.StatusCreated)
+		}
+		met := create(map[string]any{"started_at": ts(0), "intervention_started_at": ts(10), "ended_at": ts(100), "planned": false,
+			"systems": []string{"CSCMS"}, "enti": []string{"firenze"}, "cause": "disco pieno", "public_text": "Portale non disponibile",
+			"offices_notice_at": ts(40), "users_notice_at": ts(70)})
+		if met.str(t, "sla9") != "met" || met.str(t, "sla10") != "met" || met.num(t, "duration_minutes") != 100 {
+			t.Errorf("notices in time: got %s", met.Body)
+		}
+		missed := create(map[string]any{"started_at": ts(0), "intervention_started_at": ts(10), "ended_at": ts(100),
+			"systems": []string{"CSICMS"}, "enti": []string{"fiesole"}, "public_text": "x", "offices_notice_at": ts(41), "users_notice_at": ts(71)})
+		if missed.str(t, "sla9") != "missed" || missed.str(t, "sla10") != "missed" {
+			t.Errorf("notices late by a minute: got %s", missed.Body)
+		}
+		planned := create(map[string]any{"started_at": ts(0), "intervention_started_at": ts(0), "ended_at": ts(120), "planned": true,
+			"systems": []string{"CSBO"}, "enti": []string{"firenze"}})
+		if planned.str(t, "sla9") != "not_applicable" || planned.str(t, "sla10") != "missed" {
+			t.Errorf("planned, no notice to users: got %s", planned.Body)
+		}
+		short := create(map[string]any{"started_at": ts(0), "intervention_started_at": ts(2), "ended_at": ts(25),
+			"systems": []string{"CSDB1"}, "enti": []string{"firenze"}, "offices_notice_at": ts(20)})
+		if short.str(t, "sla9") != "met" || short.str(t, "sla10") != "not_applicable" {
+			t.Errorf("under 30 minutes: got %s", short.Body)
+		}
+		// A running outage: the users' notice comes later, through PATCH.
+		run := create(map[string]any{"started_at": ts(0), "systems": []string{"CSCMS"}, "enti": []string{"fiesole"}})
+		if run.str(t, "sla9") != "pending" {
+			t.Errorf("no intervention yet: got %s", run.Body)
+		}
+		id := run.id(t, "id")
+		p := e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/outages/%d", id), op, map[string]any{"intervention_started_at": ts(5), "ended_at": ts(50),
+			"offices_notice_at": ts(30), "public_text": "Servizio ripristinato", "users_notice_at": ts(60)}).want(t, http.StatusOK)
+		if p.str(t, "sla9") != "met" || p.str(t, "sla10") != "met" || p.num(t, "version") != 2 {
+			t.Errorf("after the patch: got %s", p.Body)
+		}
+
+		// Ente users see their own ente's outages only.
+		list := e.do(t, http.MethodGet, "/api/v1/outages?from=2026-03-01", fi, nil).want(t, http.StatusOK)
+		if n := len(list.items(t)); n != 3 {
+			t.Errorf("firenze sees %d outages, want 3", n)
+		}
+		for i := range list.items(t) {
+			if enti := list.get(t, "items", i, "enti").([]any); len(enti) != 1 || enti[0] != "firenze" {
+				t.Errorf("firenze sees an outage of %v", enti)
+			}
+		}
+		e.doRaw(t, http.MethodGet, fmt.Sprintf("/api/v1/outages/%d", missed.id(t, "id")), fi, nil).problem(t, http.StatusNotFound, domain.CodeNotFound)
+		e.do(t, http.MethodGet, fmt.Sprintf("/api/v1/outages/%d", missed.id(t, "id")), fs, nil).want(t, http.StatusOK)
+		e.doRaw(t, http.MethodGet, "/api/v1/outages?ente=fiesole", fi, nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
+		if n := len(e.do(t, http.MethodGet, "/api/v1/outages?from=2026-03-01", op, nil).want(t, http.StatusOK).items(t)); n != 5 {
+			t.Errorf("the help desk sees %d outages, want 5", n)
+		}
+		e.doRaw(t, http.MethodPost, "/api/v1/outages", fi, mustJSON(t, map[string]any{"started_at": ts(0), "enti": []string{"firenze"}})).
+			problem(t, http.StatusForbidden, domain.CodeForbidden)
+
+		// Bad input is a 400 naming the field, on both databases.
+		e.doRaw(t, http.MethodPost, "/api/v1/outages", op, mustJSON(t, map[string]any{"started_at": ts(0), "systems": []string{"NOPE"}})).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "systems")
+		e.doRaw(t, http.MethodPost, "/api/v1/outages", op, mustJSON(t, map[string]any{"started_at": "ieri", "enti": []string{"firenze"}})).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "started_at")
+		e.doRaw(t, http.MethodPatch, fmt.Sprintf("/api/v1/outages/%d", id), op, mustJSON(t, map[string]any{"ended_at": ts(-5)})).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "ended_at")
+		e.doRaw(t, http.MethodPatch, "/api/v1/outages/999999", op, mustJSON(t, map[string]any{"cause": "x"})).
+			problem(t, http.StatusNotFound, domain.CodeNotFound)
+	})
+}

@@ -2,8 +2,10 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/cst-firenze/helpdesk/domain"
@@ -274,4 +276,192 @@ func (s *Store) ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error) 
 		out[i] = domain.ResponseSLA{Code: r.Code, Description: r.Description, TargetMS: r.TargetMs, Probe: domain.Probe{Host: r.Host, Service: r.Service}}
 	}
 	return out, nil
+}
+
+type outageRow struct {
+	ID                    int64 `gorm:"primaryKey"`
+	StartedAt             time.Time
+	InterventionStartedAt *time.Time
+	EndedAt               *time.Time
+	Planned               bool
+	Cause                 string
+	PublicText            string
+	OfficesNoticeAt       *time.Time
+	UsersNoticeAt         *time.Time
+	CreatedAt             time.Time `gorm:"autoCreateTime:false"`
+	UpdatedAt             time.Time `gorm:"autoUpdateTime:false"`
+	Version               int
+}
+
+func (outageRow) TableName() string { return "outages" }
+
+type outageSystemRow struct {
+	OutageID   int64  `gorm:"primaryKey"`
+	SystemCode string `gorm:"primaryKey"`
+}
+
+func (outageSystemRow) TableName() string { return "outage_systems" }
+
+type outageEnteRow struct {
+	OutageID int64  `gorm:"primaryKey"`
+	EnteCode string `gorm:"primaryKey"`
+}
+
+func (outageEnteRow) TableName() string { return "outage_enti" }
+
+func toOutageRow(o domain.Outage) outageRow {
+	return outageRow{ID: o.ID, StartedAt: utc(o.StartedAt), InterventionStartedAt: utcPtr(o.InterventionStartedAt), EndedAt: utcPtr(o.EndedAt),
+		Planned: o.Planned, Cause: o.Cause, PublicText: o.PublicText, OfficesNoticeAt: utcPtr(o.OfficesNoticeAt), UsersNoticeAt: utcPtr(o.UsersNoticeAt),
+		CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt), Version: o.Version}
+}
+
+func (r outageRow) toDomain() domain.Outage {
+	return domain.Outage{ID: r.ID, StartedAt: r.StartedAt.UTC(), InterventionStartedAt: utcPtr(r.InterventionStartedAt), EndedAt: utcPtr(r.EndedAt),
+		Planned: r.Planned, Cause: r.Cause, PublicText: r.PublicText, OfficesNoticeAt: utcPtr(r.OfficesNoticeAt), UsersNoticeAt: utcPtr(r.UsersNoticeAt),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version}
+}
+
+// saveOutageLinks replaces the systems and enti of an outage.
+func saveOutageLinks(db *gorm.DB, o domain.Outage) error {
+	if err := db.Where("outage_id = ?", o.ID).Delete(&outageSystemRow{}).Error; err != nil {
+		return err
+	}
+	if err := db.Where("outage_id = ?", o.ID).Delete(&outageEnteRow{}).Error; err != nil {
+		return err
+	}
+	for _, s := range o.Systems {
+		if err := db.Create(&outageSystemRow{OutageID: o.ID, SystemCode: s}).Error; err != nil {
+			return err
+		}
+	}
+	for _, e := range o.Enti {
+		if err := db.Create(&outageEnteRow{OutageID: o.ID, EnteCode: e}).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// outageRefError says which list names an unknown system or ente.
+func outageRefError(err error) error {
+	if domain.ErrorCode(translate(err)) == domain.CodeUnprocessable || errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return domain.Invalid("the outage is not valid", domain.FieldError{Field: "systems", Detail: "systems and enti must be known codes"})
+	}
+	return translate(err)
+}
+
+// CreateOutage stores a new outage with its systems and enti.
+func (s *Store) CreateOutage(ctx context.Context, o domain.Outage) (domain.Outage, error) {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		row := toOutageRow(o)
+		row.Version = 1
+		if err := db.Create(&row).Error; err != nil {
+			return err
+		}
+		o.ID, o.Version = row.ID, 1
+		return saveOutageLinks(db, o)
+	})
+	if err != nil {
+		return o, outageRefError(err)
+	}
+	return s.GetOutage(ctx, o.ID)
+}
+
+// loadOutageLinks fills the systems and enti of the outages.
+func (s *Store) loadOutageLinks(db *gorm.DB, out []domain.Outage) error {
+	if len(out) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(out))
+	at := map[int64]int{}
+	for i, o := range out {
+		ids[i], at[o.ID] = o.ID, i
+	}
+	var sys []outageSystemRow
+	if err := db.Where("outage_id IN ?", ids).Order("outage_id, system_code").Find(&sys).Error; err != nil {
+		return err
+	}
+	var en []outageEnteRow
+	if err := db.Where("outage_id IN ?", ids).Order("outage_id, ente_code").Find(&en).Error; err != nil {
+		return err
+	}
+	for _, r := range sys {
+		out[at[r.OutageID]].Systems = append(out[at[r.OutageID]].Systems, r.SystemCode)
+	}
+	for _, r := range en {
+		out[at[r.OutageID]].Enti = append(out[at[r.OutageID]].Enti, r.EnteCode)
+	}
+	return nil
+}
+
+// GetOutage returns one outage.
+func (s *Store) GetOutage(ctx context.Context, id int64) (domain.Outage, error) {
+	var row outageRow
+	db := s.conn(ctx)
+	if err := db.Where("id = ?", id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return domain.Outage{}, notFound("outage %d not found", id)
+		}
+		return domain.Outage{}, translate(err)
+	}
+	out := []domain.Outage{row.toDomain()}
+	if err := s.loadOutageLinks(db, out); err != nil {
+		return domain.Outage{}, translate(err)
+	}
+	return out[0], nil
+}
+
+// ListOutages returns the outages that started in [from, to), newest
+// first, only those affecting ente when it is not empty.
+func (s *Store) ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error) {
+	db := s.conn(ctx)
+	q := db.Model(&outageRow{}).Where("started_at >= ? AND started_at < ?", utc(from), utc(to))
+	if ente != "" {
+		q = q.Where("id IN (?)", db.Model(&outageEnteRow{}).Select("outage_id").Where("ente_code = ?", ente))
+	}
+	var rows []outageRow
+	if err := q.Order("started_at DESC, id DESC").Limit(1000).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.Outage, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	if err := s.loadOutageLinks(db, out); err != nil {
+		return nil, translate(err)
+	}
+	return out, nil
+}
+
+// UpdateOutage locks an outage, lets fn change it, and saves it.
+func (s *Store) UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error) {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		db := s.conn(ctx)
+		var row outageRow
+		if err := s.forUpdate(db).Where("id = ?", id).Take(&row).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return notFound("outage %d not found", id)
+			}
+			return err
+		}
+		cur := []domain.Outage{row.toDomain()}
+		if err := s.loadOutageLinks(db, cur); err != nil {
+			return err
+		}
+		o := cur[0]
+		if err := fn(&o); err != nil {
+			return err
+		}
+		o.ID, o.Version = id, row.Version+1
+		next := toOutageRow(o)
+		if err := db.Select("*").Omit("created_at").Where("id = ?", id).Updates(&next).Error; err != nil {
+			return err
+		}
+		return saveOutageLinks(db, o)
+	})
+	if err != nil {
+		return domain.Outage{}, outageRefError(err)
+	}
+	return s.GetOutage(ctx, id)
 }

@@ -82,11 +82,44 @@ INSERT INTO availability_slas (code, description, target) VALUES
 INSERT INTO availability_sla_systems (sla_code, system_code) VALUES
     ('SLA.1', 'CSDB1'), ('SLA.1', 'CSDB2'), ('SLA.2', 'CSICMS'), ('SLA.4', 'CSCMS'),
     ('SLA.5', 'CSDB1'), ('SLA.5', 'CSDB2'), ('SLA.5', 'CSCMS'), ('SLA.5', 'CSICMS'), ('SLA.5', 'CSBO');
+-- Outages (interruzioni) with their SLA.9 and SLA.10 notices, the systems
+-- and the enti they affect.
+CREATE TABLE outages (
+    id                      INTEGER PRIMARY KEY AUTOINCREMENT,
+    started_at              DATETIME NOT NULL,
+    intervention_started_at DATETIME,
+    ended_at                DATETIME,
+    planned                 BOOLEAN NOT NULL,
+    cause                   TEXT NOT NULL DEFAULT '',
+    public_text             TEXT NOT NULL DEFAULT '',
+    offices_notice_at       DATETIME,
+    users_notice_at         DATETIME,
+    created_at              DATETIME NOT NULL,
+    updated_at              DATETIME NOT NULL,
+    version                 INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX outages_started ON outages (started_at DESC, id DESC);
+CREATE TABLE outage_systems (
+    outage_id   BIGINT NOT NULL REFERENCES outages(id) ON DELETE CASCADE,
+    system_code TEXT NOT NULL REFERENCES monitoring_systems(code),
+    PRIMARY KEY (outage_id, system_code)
+);
+CREATE TABLE outage_enti (
+    outage_id BIGINT NOT NULL REFERENCES outages(id) ON DELETE CASCADE,
+    ente_code TEXT NOT NULL REFERENCES enti(code),
+    PRIMARY KEY (outage_id, ente_code)
+);
+-- An ente user lists the outages of their ente.
+CREATE INDEX outage_enti_ente ON outage_enti (ente_code, outage_id);
+
 -- Icms serves the sample page that the Nagios wget probe fetches.
 INSERT INTO response_slas (code, description, target_ms, host, service) VALUES
     ('SLA.3', 'Tempo max di risposta interna del servizio campione non soggetto ad autenticazione (rilevato mediante test Nagios wget)', 7, 'csicms', 'HTTP');
 
 -- +goose Down
+DROP TABLE outage_enti;
+DROP TABLE outage_systems;
+DROP TABLE outages;
 DROP TABLE monitoring_events;
 DROP TABLE response_slas;
 DROP TABLE availability_sla_systems;
