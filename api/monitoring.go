@@ -27,6 +27,8 @@ type MonitoringService interface {
 	Outage(ctx context.Context, id int64, viewer string) (domain.Outage, error)
 	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
 	PatchOutage(ctx context.Context, id int64, p app.OutagePatch) (domain.Outage, error)
+	RecordOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error)
+	OutagesReport(ctx context.Context, from, to time.Time) (app.OutageReport, error)
 }
 
 // monitoring returns the use case, or fails the request when the server
@@ -37,6 +39,39 @@ func (s *Server) monitoring(c *gin.Context) (MonitoringService, bool) {
 		return nil, false
 	}
 	return s.cfg.Monitoring, true
+}
+
+// monitoringBody is the prologue of a write: the use case and the JSON
+// body decoded into v.
+func (s *Server) monitoringBody(c *gin.Context, v any) (MonitoringService, bool) {
+	m, ok := s.monitoring(c)
+	if !ok {
+		return nil, false
+	}
+	if _, err := s.bindJSON(c, v); err != nil {
+		fail(c, err)
+		return nil, false
+	}
+	return m, true
+}
+
+// monitoringPeriod is the prologue of a report over a period: the use
+// case, the request (Accept, ente scope, parameters) and from and to.
+func (s *Server) monitoringPeriod(c *gin.Context, params ...string) (m MonitoringService, r *reportRequest, from, to time.Time, ok bool) {
+	if m, ok = s.monitoring(c); !ok {
+		return
+	}
+	r, err := s.newReportRequest(c, append([]string{"from", "to"}, params...)...)
+	if err != nil {
+		fail(c, err)
+		return m, r, from, to, false
+	}
+	from, to = s.period(r)
+	if err := r.err(); err != nil {
+		fail(c, err)
+		return m, r, from, to, false
+	}
+	return m, r, from, to, true
 }
 
 type probeJSON struct {
@@ -82,13 +117,9 @@ func (s *Server) listMonitoringSystems(c *gin.Context) {
 
 // putMonitoringSystem creates or replaces a system of the catalogue.
 func (s *Server) putMonitoringSystem(c *gin.Context) {
-	m, ok := s.monitoring(c)
-	if !ok {
-		return
-	}
 	var body monitoringSystemBody
-	if _, err := s.bindJSON(c, &body); err != nil {
-		fail(c, err)
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
 		return
 	}
 	sys := domain.MonitoringSystem{Code: c.Param("code"), Name: body.Name, Kind: body.Kind, CustomerFacing: body.CustomerFacing}
@@ -119,13 +150,9 @@ type monitoringEventBody struct {
 
 // postMonitoringEvent records a state change sent by Nagios or Icinga.
 func (s *Server) postMonitoringEvent(c *gin.Context) {
-	m, ok := s.monitoring(c)
-	if !ok {
-		return
-	}
 	var body monitoringEventBody
-	if _, err := s.bindJSON(c, &body); err != nil {
-		fail(c, err)
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
 		return
 	}
 	ev := domain.MonitoringEvent{Kind: domain.MonitoringAlert, Host: body.Host, Service: body.Service, State: body.State, Attempt: body.Attempt, Output: body.Output}
@@ -240,18 +267,8 @@ func minutes(d time.Duration) float64 { return domain.Round3(d.Minutes()) }
 // availabilityReport answers the uptime of the systems and of SLA.1, .2,
 // .4 and .5 over a period.
 func (s *Server) availabilityReport(c *gin.Context) {
-	m, ok := s.monitoring(c)
+	m, r, from, to, ok := s.monitoringPeriod(c, "system")
 	if !ok {
-		return
-	}
-	r, err := s.newReportRequest(c, "from", "to", "system")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	from, to := s.period(r)
-	if err := r.err(); err != nil {
-		fail(c, err)
 		return
 	}
 	if r.csv {

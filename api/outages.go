@@ -98,13 +98,9 @@ func viewer(c *gin.Context) string {
 }
 
 func (s *Server) createOutage(c *gin.Context) {
-	m, ok := s.monitoring(c)
-	if !ok {
-		return
-	}
 	var body outageBody
-	if _, err := s.bindJSON(c, &body); err != nil {
-		fail(c, err)
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
 		return
 	}
 	p, started, err := body.patch()
@@ -178,18 +174,8 @@ func (s *Server) getOutage(c *gin.Context) {
 // listOutages lists the outages started in a period; an ente user gets
 // those affecting their ente.
 func (s *Server) listOutages(c *gin.Context) {
-	m, ok := s.monitoring(c)
+	m, r, from, to, ok := s.monitoringPeriod(c)
 	if !ok {
-		return
-	}
-	r, err := s.newReportRequest(c, "from", "to")
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	from, to := s.period(r)
-	if err := r.err(); err != nil {
-		fail(c, err)
 		return
 	}
 	list, err := m.Outages(c.Request.Context(), from, to, r.ente)
@@ -198,4 +184,116 @@ func (s *Server) listOutages(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"items": mapItems(list, s.outageJSON)})
+}
+
+type deliveryJSON struct {
+	ID          int64     `json:"id"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	DeliveredAt time.Time `json:"delivered_at"`
+	Note        string    `json:"note"`
+}
+
+type deliveryBody struct {
+	From        string `json:"from"`
+	To          string `json:"to"`
+	DeliveredAt string `json:"delivered_at"`
+	Note        string `json:"note"`
+}
+
+func (s *Server) deliveryJSON(d domain.OutageReportDelivery) deliveryJSON {
+	return deliveryJSON{ID: d.ID, From: s.local(d.From), To: s.local(d.To), DeliveredAt: s.local(d.DeliveredAt), Note: d.Note}
+}
+
+// recordOutageReportDelivery records a delivery of the SLA.11 report.
+func (s *Server) recordOutageReportDelivery(c *gin.Context) {
+	var body deliveryBody
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
+		return
+	}
+	d := domain.OutageReportDelivery{Note: body.Note}
+	var fe []domain.FieldError
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *time.Time
+	}{{"from", body.From, &d.From}, {"to", body.To, &d.To}, {"delivered_at", body.DeliveredAt, &d.DeliveredAt}} {
+		t, err := s.parseTime(f.name, f.v)
+		if err != nil {
+			fe = append(fe, domain.FieldError{Field: f.name, Detail: "must be a YYYY-MM-DD date or an RFC 3339 instant"})
+			continue
+		}
+		*f.dst = t.UTC()
+	}
+	if len(fe) > 0 {
+		fail(c, domain.Invalid("the delivery is not valid", fe...))
+		return
+	}
+	d, err := m.RecordOutageReportDelivery(c.Request.Context(), d)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, s.deliveryJSON(d))
+}
+
+type sla11JSON struct {
+	Code         string   `json:"code"`
+	TargetMonths int      `json:"target_months"`
+	Deliveries   int      `json:"deliveries"`
+	EveryMonths  *float64 `json:"every_months"`
+	Outcome      string   `json:"outcome"`
+	Display      *struct {
+		Expected  string `json:"expected"`
+		Measured  string `json:"measured"`
+		Deviation string `json:"deviation"`
+	} `json:"display,omitempty"`
+}
+
+// outagesReport is SLA.11's malfunction report of a period.
+func (s *Server) outagesReport(c *gin.Context) {
+	m, r, from, to, ok := s.monitoringPeriod(c)
+	if !ok {
+		return
+	}
+	if r.ente != "" {
+		fail(c, domain.Errorf(domain.CodeForbidden, "the malfunction report covers every ente; it is not available per ente"))
+		return
+	}
+	if r.csv {
+		fail(c, &domain.Error{Code: codeNotAcceptable, Message: "the malfunction report is available as application/json"})
+		return
+	}
+	rep, err := m.OutagesReport(c.Request.Context(), from, to)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	o := rep.SLA11
+	j := sla11JSON{Code: "SLA.11", TargetMonths: domain.SLA11TargetMonths, Deliveries: o.Deliveries}
+	switch {
+	case !o.Known:
+		j.Outcome = "no_data"
+	case o.Deliveries == 0 || o.Missed:
+		j.Outcome = "missed"
+	case o.Better:
+		j.Outcome = "better"
+	default:
+		j.Outcome = "met"
+	}
+	if o.Deliveries > 0 {
+		e := o.EveryMonths
+		j.EveryMonths = &e
+	}
+	if r.cf.italian {
+		j.Display = &struct {
+			Expected  string `json:"expected"`
+			Measured  string `json:"measured"`
+			Deviation string `json:"deviation"`
+		}{Expected: "Ogni 6 mesi"}
+		j.Display.Measured, j.Display.Deviation = o.ItalianSLA11()
+	}
+	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "outages": mapItems(rep.Outages, s.outageJSON),
+		"deliveries": mapItems(rep.Deliveries, s.deliveryJSON), "sla11": j})
 }

@@ -409,6 +409,9 @@ var expectedPolicy = map[string]policy{
 	"POST /api/v1/outages":      helpDesk,
 	"GET /api/v1/outages/:id":   statistics,
 	"PATCH /api/v1/outages/:id": helpDesk,
+	// SLA.11's report covers every ente's outages: not for ente users.
+	"GET /api/v1/reports/outages":             only(wAdmin, wOperator1, wOperator2, wReporter, wReporterT),
+	"POST /api/v1/reports/outages/deliveries": helpDesk,
 }
 
 // fillPath puts real or harmless values into a route's parameters: the

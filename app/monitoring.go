@@ -30,6 +30,8 @@ type MonitoringStore interface {
 	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
 	ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error)
 	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
+	CreateOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error)
+	OutageReportDeliveries(ctx context.Context, from, to time.Time) ([]domain.OutageReportDelivery, error)
 	ResponseTimes(ctx context.Context, p domain.Probe, period domain.Span) ([]float64, error)
 }
 
@@ -423,4 +425,38 @@ func (p OutagePatch) apply(o *domain.Outage, now time.Time) {
 		o.Enti = *p.Enti
 	}
 	o.UpdatedAt = now
+}
+
+// RecordOutageReportDelivery records that the malfunction report of a
+// period was delivered.
+func (m *Monitoring) RecordOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error) {
+	if err := d.Validate(); err != nil {
+		return d, err
+	}
+	if d.DeliveredAt.After(m.now().Add(5 * time.Minute)) {
+		return d, domain.Invalid("the delivery is not valid", domain.FieldError{Field: "delivered_at", Detail: "is in the future"})
+	}
+	return m.store.CreateOutageReportDelivery(ctx, d)
+}
+
+// OutageReport is SLA.11's malfunction report of a period: its outages,
+// with causes where known, and how often the report was delivered.
+type OutageReport struct {
+	Outages    []domain.Outage
+	Deliveries []domain.OutageReportDelivery
+	SLA11      domain.SLA11Outcome
+}
+
+// OutagesReport builds the malfunction report of [from, to).
+func (m *Monitoring) OutagesReport(ctx context.Context, from, to time.Time) (OutageReport, error) {
+	var rep OutageReport
+	var err error
+	if rep.Outages, err = m.store.ListOutages(ctx, from, to, ""); err != nil {
+		return rep, err
+	}
+	if rep.Deliveries, err = m.store.OutageReportDeliveries(ctx, from, to); err != nil {
+		return rep, err
+	}
+	rep.SLA11 = domain.MeasureSLA11(from, to, rep.Deliveries)
+	return rep, nil
 }

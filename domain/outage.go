@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -123,4 +124,97 @@ func (o Outage) SLA10(now time.Time) NoticeOutcome {
 		return NoticePending
 	}
 	return o.noticeOutcome(o.UsersNoticeAt, UsersNoticeWithin, now)
+}
+
+// OutageReportDelivery is one delivery of the SLA.11 malfunction report:
+// the period it covers and when it was sent.
+type OutageReportDelivery struct {
+	ID          int64
+	From, To    time.Time
+	DeliveredAt time.Time
+	Note        string
+}
+
+// Validate checks a delivery.
+func (d OutageReportDelivery) Validate() error {
+	var fe []FieldError
+	if d.From.IsZero() || d.To.IsZero() || !d.From.Before(d.To) {
+		fe = append(fe, FieldError{Field: "to", Detail: "from and to are required, to after from"})
+	}
+	if d.DeliveredAt.IsZero() {
+		fe = append(fe, FieldError{Field: "delivered_at", Detail: "is required"})
+	}
+	if len(d.Note) > 2000 {
+		fe = append(fe, FieldError{Field: "note", Detail: "is at most 2000 characters"})
+	}
+	if len(fe) > 0 {
+		return Invalid("the delivery is not valid", fe...)
+	}
+	return nil
+}
+
+// SLA11TargetMonths is the contract's frequency of the malfunction report.
+const SLA11TargetMonths = 6
+
+// SLA11Outcome is the measured frequency of the malfunction report over a
+// period: its length in months over the deliveries made in it.
+type SLA11Outcome struct {
+	Deliveries     int
+	EveryMonths    float64 // 0 when there was no delivery
+	Known          bool
+	Better, Missed bool // Better: more often than the target ("Prestazione migliorativa")
+}
+
+// MeasureSLA11 counts the deliveries made in [from, to) and the interval
+// they give, in months (rounded to one decimal), against every 6 months.
+func MeasureSLA11(from, to time.Time, deliveries []OutageReportDelivery) SLA11Outcome {
+	var o SLA11Outcome
+	for _, d := range deliveries {
+		if !d.DeliveredAt.Before(from) && d.DeliveredAt.Before(to) {
+			o.Deliveries++
+		}
+	}
+	months := monthsBetween(from, to)
+	if o.Deliveries == 0 {
+		// A period shorter than the target cannot miss it yet.
+		o.Missed = months >= SLA11TargetMonths
+		o.Known = o.Missed
+		return o
+	}
+	o.Known = true
+	o.EveryMonths = float64(int(months/float64(o.Deliveries)*10+0.5)) / 10
+	o.Better = o.EveryMonths < SLA11TargetMonths
+	o.Missed = o.EveryMonths > SLA11TargetMonths
+	return o
+}
+
+// monthsBetween is the length of [from, to) in months, whole months
+// counted on the calendar and the rest as a fraction of 30 days.
+func monthsBetween(from, to time.Time) float64 {
+	n := 0
+	for !from.AddDate(0, n+1, 0).After(to) {
+		n++
+	}
+	rest := to.Sub(from.AddDate(0, n, 0))
+	return float64(n) + rest.Hours()/(30*24)
+}
+
+// ItalianSLA11 writes the measured frequency and the deviation as the
+// report does: "Ogni 3 mesi", "Prestazione migliorativa".
+func (o SLA11Outcome) ItalianSLA11() (measured, deviation string) {
+	switch {
+	case !o.Known:
+		return "n.d.", "n.d."
+	case o.Deliveries == 0:
+		return "nessun invio", "Non rispettato"
+	}
+	m := strconv.FormatFloat(o.EveryMonths, 'f', -1, 64)
+	measured = "Ogni " + strings.Replace(m, ".", ",", 1) + " mesi"
+	switch {
+	case o.Better:
+		return measured, "Prestazione migliorativa"
+	case o.Missed:
+		return measured, "Non rispettato"
+	}
+	return measured, "-"
 }

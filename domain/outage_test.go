@@ -56,3 +56,34 @@ func TestOutageValidate(t *testing.T) {
 		t.Errorf("a valid outage: got %v", err)
 	}
 }
+
+func TestMeasureSLA11(t *testing.T) {
+	rome, _ := time.LoadLocation("Europe/Rome")
+	from, to := time.Date(2017, 1, 1, 0, 0, 0, 0, rome), time.Date(2018, 1, 1, 0, 0, 0, 0, rome)
+	deliver := func(months ...int) []OutageReportDelivery {
+		var out []OutageReportDelivery
+		for _, m := range months {
+			out = append(out, OutageReportDelivery{DeliveredAt: from.AddDate(0, m, 3)})
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name           string
+		d              []OutageReportDelivery
+		measured, devi string
+	}{
+		{"every 3 months, as in 2017", deliver(3, 6, 9, 11), "Ogni 3 mesi", "Prestazione migliorativa"},
+		{"every 6 months", deliver(5, 11), "Ogni 6 mesi", "-"},
+		{"once a year", deliver(11), "Ogni 12 mesi", "Non rispettato"},
+		{"never", nil, "nessun invio", "Non rispettato"},
+		{"one of the next year does not count", deliver(12, 13), "nessun invio", "Non rispettato"},
+	} {
+		m, d := MeasureSLA11(from, to, tc.d).ItalianSLA11()
+		if m != tc.measured || d != tc.devi {
+			t.Errorf("%s: got %q, %q; want %q, %q", tc.name, m, d, tc.measured, tc.devi)
+		}
+	}
+	if o := MeasureSLA11(from, from.AddDate(0, 2, 0), nil); o.Known {
+		t.Errorf("two months without a delivery: got %+v, want no verdict yet", o)
+	}
+}

@@ -371,3 +371,29 @@ func TestOutageNoticesAndEnteIsolation(t *testing.T) {
 			problem(t, http.StatusNotFound, domain.CodeNotFound)
 	})
 }
+
+func TestSLA11DeliveriesEveryThreeMonthsAreBetter(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 2, "")
+		e.do(t, http.MethodPost, "/api/v1/outages", op, map[string]any{"started_at": "2025-02-03T10:00:00+01:00", "ended_at": "2025-02-03T11:00:00+01:00",
+			"systems": []string{"CSCMS"}, "cause": "certificato scaduto"}).want(t, http.StatusCreated)
+		for _, q := range []string{"2025-04-05", "2025-07-04", "2025-10-03", "2025-12-20"} {
+			e.do(t, http.MethodPost, "/api/v1/reports/outages/deliveries", op, map[string]any{"from": "2025-01-01", "to": q, "delivered_at": q}).want(t, http.StatusCreated)
+		}
+		r := e.do(t, http.MethodGet, "/api/v1/reports/outages?from=2025-01-01&to=2026-01-01&locale=it", op, nil).want(t, http.StatusOK)
+		same(t, "SLA.11", r.get(t, "sla11"), map[string]any{"code": "SLA.11", "target_months": 6, "deliveries": 4, "every_months": 3, "outcome": "better",
+			"display": map[string]any{"expected": "Ogni 6 mesi", "measured": "Ogni 3 mesi", "deviation": "Prestazione migliorativa"}})
+		if got := r.str(t, "outages", 0, "cause"); got != "certificato scaduto" {
+			t.Errorf("cause: got %q", got)
+		}
+		none := e.do(t, http.MethodGet, "/api/v1/reports/outages?from=2024-01-01&to=2025-01-01", op, nil).want(t, http.StatusOK)
+		if got := none.str(t, "sla11", "outcome"); got != "missed" {
+			t.Errorf("a year without deliveries: got %s, want missed", got)
+		}
+		e.doRaw(t, http.MethodPost, "/api/v1/reports/outages/deliveries", op, mustJSON(t, map[string]any{"from": "2025-01-01", "to": "2024-01-01", "delivered_at": "x"})).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "delivered_at")
+		_, fi := e.user(t, domain.RoleEnte, 0, "firenze")
+		e.doRaw(t, http.MethodGet, "/api/v1/reports/outages", fi, nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
+	})
+}

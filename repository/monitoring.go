@@ -465,3 +465,39 @@ func (s *Store) UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outa
 	}
 	return s.GetOutage(ctx, id)
 }
+
+type deliveryRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	PeriodFrom  time.Time
+	PeriodTo    time.Time
+	DeliveredAt time.Time
+	Note        string
+}
+
+func (deliveryRow) TableName() string { return "outage_report_deliveries" }
+
+func (r deliveryRow) toDomain() domain.OutageReportDelivery {
+	return domain.OutageReportDelivery{ID: r.ID, From: r.PeriodFrom.UTC(), To: r.PeriodTo.UTC(), DeliveredAt: r.DeliveredAt.UTC(), Note: r.Note}
+}
+
+// CreateOutageReportDelivery records a delivery of the SLA.11 report.
+func (s *Store) CreateOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error) {
+	row := deliveryRow{PeriodFrom: utc(d.From), PeriodTo: utc(d.To), DeliveredAt: utc(d.DeliveredAt), Note: d.Note}
+	if err := s.conn(ctx).Create(&row).Error; err != nil {
+		return d, translate(err)
+	}
+	return row.toDomain(), nil
+}
+
+// OutageReportDeliveries returns the deliveries made in [from, to).
+func (s *Store) OutageReportDeliveries(ctx context.Context, from, to time.Time) ([]domain.OutageReportDelivery, error) {
+	var rows []deliveryRow
+	if err := s.conn(ctx).Where("delivered_at >= ? AND delivered_at < ?", utc(from), utc(to)).Order("delivered_at, id").Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	out := make([]domain.OutageReportDelivery, len(rows))
+	for i, r := range rows {
+		out[i] = r.toDomain()
+	}
+	return out, nil
+}

@@ -112,11 +112,22 @@ CREATE TABLE outage_enti (
 -- An ente user lists the outages of their ente.
 CREATE INDEX outage_enti_ente ON outage_enti (ente_code, outage_id);
 
+-- SLA.11: each delivery of the malfunction report, with the period it covers.
+CREATE TABLE outage_report_deliveries (
+    id           BIGSERIAL PRIMARY KEY,
+    period_from  TIMESTAMPTZ NOT NULL,
+    period_to    TIMESTAMPTZ NOT NULL,
+    delivered_at TIMESTAMPTZ NOT NULL,
+    note         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outage_report_deliveries_at ON outage_report_deliveries (delivered_at);
+
 -- Icms serves the sample page that the Nagios wget probe fetches.
 INSERT INTO response_slas (code, description, target_ms, host, service) VALUES
     ('SLA.3', 'Tempo max di risposta interna del servizio campione non soggetto ad autenticazione (rilevato mediante test Nagios wget)', 7, 'csicms', 'HTTP');
 
 -- +goose Down
+DROP TABLE outage_report_deliveries;
 DROP TABLE outage_enti;
 DROP TABLE outage_systems;
 DROP TABLE outages;
