@@ -13,8 +13,9 @@ import (
 
 // Role sets used by the route table.
 var (
-	anyone      []domain.Role // public: no authentication
-	everyone    = domain.Roles
+	anyone []domain.Role // public: no authentication
+	// everyone but monitor, which can only post events
+	everyone    = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte, domain.RoleReporter}
 	admins      = []domain.Role{domain.RoleAdmin}
 	staff       = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
 	ticketUsers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
@@ -92,6 +93,18 @@ func (s *Server) routes() {
 	}
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)
+	s.handle(http.MethodGet, v1+"/monitoring/systems", readers, s.listMonitoringSystems)
+	s.handle(http.MethodPut, v1+"/monitoring/systems/:code", admins, s.putMonitoringSystem)
+	s.handle(http.MethodPost, v1+"/monitoring/events", []domain.Role{domain.RoleAdmin, domain.RoleMonitor}, s.postMonitoringEvent)
+	s.handle(http.MethodPost, v1+"/import/monitoring", admins, s.importMonitoring)
+	s.handle(http.MethodGet, v1+"/reports/availability", readers, s.availabilityReport)
+	s.handle(http.MethodGet, v1+"/reports/alerts", readers, s.alertsReport)
+	s.handle(http.MethodGet, v1+"/outages", readers, s.listOutages)
+	s.handle(http.MethodPost, v1+"/outages", staff, s.createOutage)
+	s.handle(http.MethodGet, v1+"/outages/:id", readers, s.getOutage)
+	s.handle(http.MethodPatch, v1+"/outages/:id", staff, s.patchOutage)
+	s.handle(http.MethodGet, v1+"/reports/outages", []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter}, s.outagesReport)
+	s.handle(http.MethodPost, v1+"/reports/outages/deliveries", staff, s.recordOutageReportDelivery)
 	// @more-routes: each further resource adds one line above this comment.
 }
 

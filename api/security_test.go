@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/repository"
 	"github.com/cst-firenze/helpdesk/repository/repotest"
@@ -68,11 +69,12 @@ const (
 	wEnteA     who = "ente-a" // ente user of ente A
 	wReporter  who = "reporter"
 	wReporterT who = "reporter-api-token" // the reporter through a long-lived API token
+	wMonitorT  who = "monitor-api-token"  // Nagios posting events through an API token of a monitor user
 	wEnteB     who = "ente-b"             // ente user of ente B; used for own / foreign checks
 )
 
 // matrixWho is every principal the authorization matrix tries.
-var matrixWho = []who{wAdmin, wOperator1, wOperator2, wTech, wEnteA, wReporter, wReporterT}
+var matrixWho = []who{wAdmin, wOperator1, wOperator2, wTech, wEnteA, wReporter, wReporterT, wMonitorT}
 
 // secEnv is one server over one fresh database, with a logged-in token per
 // principal, and one ticket of each of ente A and ente B.
@@ -90,7 +92,7 @@ type secEnv struct {
 func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	tb.Helper()
 	clk := &secClock{t: secStart}
-	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now}, store)
+	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now)}, store)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)
 	}
@@ -117,6 +119,10 @@ func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	r := e.do(tb, http.MethodPost, "/api/v1/api-tokens", e.tokens[wAdmin], map[string]any{"name": "dashboard", "user_id": e.ids[wReporter]})
 	r.want(tb, http.StatusCreated)
 	e.tokens[wReporterT] = r.str(tb, "token")
+	monitor := e.createUser(tb, "nagios", domain.RoleMonitor, 0, "")
+	r = e.do(tb, http.MethodPost, "/api/v1/api-tokens", e.tokens[wAdmin], map[string]any{"name": "nagios", "user_id": monitor})
+	r.want(tb, http.StatusCreated)
+	e.tokens[wMonitorT] = r.str(tb, "token")
 	e.ticketA = e.newTicket(tb, e.tokens[wOperator1], secEnteA)
 	e.ticketB = e.newTicket(tb, e.tokens[wOperator1], secEnteB)
 	return e
@@ -388,6 +394,25 @@ var expectedPolicy = map[string]policy{
 	"GET /api/v1/reports/annual/:year":  statistics,
 	"GET /api/v1/reports/interventions": statistics,
 	"POST /api/v1/import/tickets":       adminOnly,
+
+	// Monitoring: the catalogue and the uptime and alert reports are
+	// statistics; the monitor role posts state changes and nothing else.
+	"GET /api/v1/monitoring/systems":       statistics,
+	"PUT /api/v1/monitoring/systems/:code": adminOnly,
+	"POST /api/v1/monitoring/events":       only(wAdmin, wMonitorT),
+	"POST /api/v1/import/monitoring":       adminOnly,
+	"GET /api/v1/reports/availability":     statistics,
+	"GET /api/v1/reports/alerts":           statistics,
+
+	// Outages: the help desk records them; ente users read their own
+	// ente's, reporting tools all.
+	"GET /api/v1/outages":       statistics,
+	"POST /api/v1/outages":      helpDesk,
+	"GET /api/v1/outages/:id":   statistics,
+	"PATCH /api/v1/outages/:id": helpDesk,
+	// SLA.11's report covers every ente's outages: not for ente users.
+	"GET /api/v1/reports/outages":             only(wAdmin, wOperator1, wOperator2, wReporter, wReporterT),
+	"POST /api/v1/reports/outages/deliveries": helpDesk,
 }
 
 // fillPath puts real or harmless values into a route's parameters: the

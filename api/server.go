@@ -54,6 +54,9 @@ type Config struct {
 	TrustedProxies []string      // proxies whose X-Forwarded-For is believed; none by default
 	Now            func() time.Time
 	OpenAPI        []byte // the contract, served at /openapi.yaml
+
+	Monitoring            MonitoringService // systems, ingest, availability and alerts
+	MaxMonitoringLogBytes int64             // body limit of a nagios.log import; it is streamed, so it can be large
 }
 
 func (c *Config) defaults() {
@@ -80,6 +83,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.MaxMonitoringLogBytes == 0 {
+		c.MaxMonitoringLogBytes = 1 << 30
 	}
 }
 

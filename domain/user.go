@@ -16,10 +16,11 @@ const (
 	RoleTechnician Role = "technician" // CED Multiente interventions
 	RoleEnte       Role = "ente"       // staff of exactly one ente
 	RoleReporter   Role = "reporter"   // machine clients pulling statistics
+	RoleMonitor    Role = "monitor"    // Nagios or Icinga posting state changes, nothing else
 )
 
 // Roles lists every role, for validation and for tests that iterate them.
-var Roles = []Role{RoleAdmin, RoleOperator, RoleTechnician, RoleEnte, RoleReporter}
+var Roles = []Role{RoleAdmin, RoleOperator, RoleTechnician, RoleEnte, RoleReporter, RoleMonitor}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {
@@ -55,7 +56,7 @@ func (u User) Validate() error {
 		fe = append(fe, FieldError{Field: "username", Detail: "must be 3 to 64 characters without spaces"})
 	}
 	if !u.Role.Valid() {
-		fe = append(fe, FieldError{Field: "role", Detail: "must be one of admin, operator, technician, ente, reporter"})
+		fe = append(fe, FieldError{Field: "role", Detail: "must be one of admin, operator, technician, ente, reporter, monitor"})
 	}
 	switch {
 	case u.Role == RoleOperator && u.Level != 1 && u.Level != 2:

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/openapi"
 	"github.com/cst-firenze/helpdesk/repository"
@@ -96,7 +97,7 @@ func newEnv(t *testing.T, store *repository.Store) *env {
 	clk := &clock{t: startOfTests}
 	srv, err := api.New(api.Config{
 		JWTSecret: jwtSecret, PasswordCost: bcrypt.MinCost, OpenAPI: openapi.Spec, Now: clk.Now,
-		AccessTTL: accessTTL,
+		AccessTTL: accessTTL, Monitoring: app.NewMonitoring(store, clk.Now),
 	}, store)
 	if err != nil {
 		t.Fatalf("api.New: %v", err)

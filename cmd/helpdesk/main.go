@@ -24,6 +24,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must resolve even on a scratch image
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/openapi"
 	"github.com/cst-firenze/helpdesk/repository"
@@ -274,6 +275,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	srv, err := api.New(api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
+		Monitoring: app.NewMonitoring(store, time.Now),
 	}, store)
 	if err != nil {
 		return err

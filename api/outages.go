@@ -1,0 +1,299 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/cst-firenze/helpdesk/app"
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+type outageJSON struct {
+	ID                    int64      `json:"id"`
+	StartedAt             time.Time  `json:"started_at"`
+	InterventionStartedAt *time.Time `json:"intervention_started_at"`
+	EndedAt               *time.Time `json:"ended_at"`
+	Planned               bool       `json:"planned"`
+	Cause                 string     `json:"cause"`
+	PublicText            string     `json:"public_text"`
+	Systems               []string   `json:"systems"`
+	Enti                  []string   `json:"enti"`
+	OfficesNoticeAt       *time.Time `json:"offices_notice_at"`
+	UsersNoticeAt         *time.Time `json:"users_notice_at"`
+	DurationMinutes       *float64   `json:"duration_minutes"`
+	SLA9                  string     `json:"sla9"`
+	SLA10                 string     `json:"sla10"`
+	Version               int        `json:"version"`
+}
+
+func (s *Server) outageJSON(o domain.Outage) outageJSON {
+	now := s.now()
+	j := outageJSON{ID: o.ID, StartedAt: s.local(o.StartedAt), InterventionStartedAt: s.localPtr(o.InterventionStartedAt), EndedAt: s.localPtr(o.EndedAt),
+		Planned: o.Planned, Cause: o.Cause, PublicText: o.PublicText, Systems: o.Systems, Enti: o.Enti,
+		OfficesNoticeAt: s.localPtr(o.OfficesNoticeAt), UsersNoticeAt: s.localPtr(o.UsersNoticeAt),
+		SLA9: string(o.SLA9(now)), SLA10: string(o.SLA10(now)), Version: o.Version}
+	if j.Systems == nil {
+		j.Systems = []string{}
+	}
+	if j.Enti == nil {
+		j.Enti = []string{}
+	}
+	if o.EndedAt != nil {
+		d := minutes(o.EndedAt.Sub(o.StartedAt))
+		j.DurationMinutes = &d
+	}
+	return j
+}
+
+// outageBody is the body of a create or a patch; on a patch absent fields
+// are left as they are.
+type outageBody struct {
+	StartedAt             *string   `json:"started_at"`
+	InterventionStartedAt *string   `json:"intervention_started_at"`
+	EndedAt               *string   `json:"ended_at"`
+	Planned               *bool     `json:"planned"`
+	Cause                 *string   `json:"cause"`
+	PublicText            *string   `json:"public_text"`
+	Systems               *[]string `json:"systems"`
+	Enti                  *[]string `json:"enti"`
+	OfficesNoticeAt       *string   `json:"offices_notice_at"`
+	UsersNoticeAt         *string   `json:"users_notice_at"`
+}
+
+// patch converts the body, naming the instants that do not parse.
+func (b outageBody) patch() (app.OutagePatch, *time.Time, error) {
+	var fe []domain.FieldError
+	instant := func(field string, v *string) *time.Time {
+		if v == nil {
+			return nil
+		}
+		t, err := time.Parse(time.RFC3339Nano, *v)
+		if err != nil {
+			fe = append(fe, domain.FieldError{Field: field, Detail: "must be an RFC 3339 instant"})
+			return nil
+		}
+		return &t
+	}
+	p := app.OutagePatch{
+		InterventionStartedAt: instant("intervention_started_at", b.InterventionStartedAt), EndedAt: instant("ended_at", b.EndedAt),
+		OfficesNoticeAt: instant("offices_notice_at", b.OfficesNoticeAt), UsersNoticeAt: instant("users_notice_at", b.UsersNoticeAt),
+		Planned: b.Planned, Cause: b.Cause, PublicText: b.PublicText, Systems: b.Systems, Enti: b.Enti,
+	}
+	started := instant("started_at", b.StartedAt)
+	if len(fe) > 0 {
+		return p, nil, domain.Invalid("the outage is not valid", fe...)
+	}
+	return p, started, nil
+}
+
+// viewer is the ente an ente user is confined to, "" for staff.
+func viewer(c *gin.Context) string {
+	if p := mustPrincipal(c); p.Role == domain.RoleEnte {
+		return p.EnteCode
+	}
+	return ""
+}
+
+func (s *Server) createOutage(c *gin.Context) {
+	var body outageBody
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
+		return
+	}
+	p, started, err := body.patch()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if started == nil {
+		fail(c, domain.Invalid("the outage is not valid", domain.FieldError{Field: "started_at", Detail: "is required"}))
+		return
+	}
+	o, err := m.CreateOutage(c.Request.Context(), *started, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", "/api/v1/outages/"+strconv.FormatInt(o.ID, 10))
+	c.JSON(http.StatusCreated, s.outageJSON(o))
+}
+
+func (s *Server) patchOutage(c *gin.Context) {
+	m, ok := s.monitoring(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var body outageBody
+	if _, err := s.bindJSON(c, &body); err != nil {
+		fail(c, err)
+		return
+	}
+	if body.StartedAt != nil {
+		fail(c, domain.Invalid("the outage is not valid", domain.FieldError{Field: "started_at", Detail: "cannot be changed"}))
+		return
+	}
+	p, _, err := body.patch()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	o, err := m.PatchOutage(c.Request.Context(), id, p)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.outageJSON(o))
+}
+
+func (s *Server) getOutage(c *gin.Context) {
+	m, ok := s.monitoring(c)
+	if !ok {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	o, err := m.Outage(c.Request.Context(), id, viewer(c))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, s.outageJSON(o))
+}
+
+// listOutages lists the outages started in a period; an ente user gets
+// those affecting their ente.
+func (s *Server) listOutages(c *gin.Context) {
+	m, r, from, to, ok := s.monitoringPeriod(c)
+	if !ok {
+		return
+	}
+	list, err := m.Outages(c.Request.Context(), from, to, r.ente)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(list, s.outageJSON)})
+}
+
+type deliveryJSON struct {
+	ID          int64     `json:"id"`
+	From        time.Time `json:"from"`
+	To          time.Time `json:"to"`
+	DeliveredAt time.Time `json:"delivered_at"`
+	Note        string    `json:"note"`
+}
+
+type deliveryBody struct {
+	From        string `json:"from"`
+	To          string `json:"to"`
+	DeliveredAt string `json:"delivered_at"`
+	Note        string `json:"note"`
+}
+
+func (s *Server) deliveryJSON(d domain.OutageReportDelivery) deliveryJSON {
+	return deliveryJSON{ID: d.ID, From: s.local(d.From), To: s.local(d.To), DeliveredAt: s.local(d.DeliveredAt), Note: d.Note}
+}
+
+// recordOutageReportDelivery records a delivery of the SLA.11 report.
+func (s *Server) recordOutageReportDelivery(c *gin.Context) {
+	var body deliveryBody
+	m, ok := s.monitoringBody(c, &body)
+	if !ok {
+		return
+	}
+	d := domain.OutageReportDelivery{Note: body.Note}
+	var fe []domain.FieldError
+	for _, f := range []struct {
+		name string
+		v    string
+		dst  *time.Time
+	}{{"from", body.From, &d.From}, {"to", body.To, &d.To}, {"delivered_at", body.DeliveredAt, &d.DeliveredAt}} {
+		t, err := s.parseTime(f.name, f.v)
+		if err != nil {
+			fe = append(fe, domain.FieldError{Field: f.name, Detail: "must be a YYYY-MM-DD date or an RFC 3339 instant"})
+			continue
+		}
+		*f.dst = t.UTC()
+	}
+	if len(fe) > 0 {
+		fail(c, domain.Invalid("the delivery is not valid", fe...))
+		return
+	}
+	d, err := m.RecordOutageReportDelivery(c.Request.Context(), d)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, s.deliveryJSON(d))
+}
+
+type sla11JSON struct {
+	Code         string   `json:"code"`
+	TargetMonths int      `json:"target_months"`
+	Deliveries   int      `json:"deliveries"`
+	EveryMonths  *float64 `json:"every_months"`
+	Outcome      string   `json:"outcome"`
+	Display      *struct {
+		Expected  string `json:"expected"`
+		Measured  string `json:"measured"`
+		Deviation string `json:"deviation"`
+	} `json:"display,omitempty"`
+}
+
+// outagesReport is SLA.11's malfunction report of a period.
+func (s *Server) outagesReport(c *gin.Context) {
+	m, r, from, to, ok := s.monitoringPeriod(c)
+	if !ok {
+		return
+	}
+	if r.ente != "" {
+		fail(c, domain.Errorf(domain.CodeForbidden, "the malfunction report covers every ente; it is not available per ente"))
+		return
+	}
+	if r.csv {
+		fail(c, &domain.Error{Code: codeNotAcceptable, Message: "the malfunction report is available as application/json"})
+		return
+	}
+	rep, err := m.OutagesReport(c.Request.Context(), from, to)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	o := rep.SLA11
+	j := sla11JSON{Code: "SLA.11", TargetMonths: domain.SLA11TargetMonths, Deliveries: o.Deliveries}
+	switch {
+	case !o.Known:
+		j.Outcome = "no_data"
+	case o.Deliveries == 0 || o.Missed:
+		j.Outcome = "missed"
+	case o.Better:
+		j.Outcome = "better"
+	default:
+		j.Outcome = "met"
+	}
+	if o.Deliveries > 0 {
+		e := o.EveryMonths
+		j.EveryMonths = &e
+	}
+	if r.cf.italian {
+		j.Display = &struct {
+			Expected  string `json:"expected"`
+			Measured  string `json:"measured"`
+			Deviation string `json:"deviation"`
+		}{Expected: "Ogni 6 mesi"}
+		j.Display.Measured, j.Display.Deviation = o.ItalianSLA11()
+	}
+	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "outages": mapItems(rep.Outages, s.outageJSON),
+		"deliveries": mapItems(rep.Deliveries, s.deliveryJSON), "sla11": j})
+}

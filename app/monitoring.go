@@ -1,0 +1,462 @@
+package app
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// MonitoringStore is what the monitoring use cases need from persistence.
+type MonitoringStore interface {
+	MonitoringSystems(ctx context.Context) ([]domain.MonitoringSystem, error)
+	PutMonitoringSystem(ctx context.Context, sys domain.MonitoringSystem, now time.Time) (created bool, err error)
+	AvailabilitySLAs(ctx context.Context) ([]domain.AvailabilitySLA, error)
+	// ImportMonitoringEvents stores every batch feed puts in one
+	// transaction, skipping records already stored; an error from feed
+	// rolls everything back.
+	ImportMonitoringEvents(ctx context.Context, feed func(put func([]domain.MonitoringEvent) error) error) (stored int64, err error)
+	ProbeHistory(ctx context.Context, p domain.Probe, period domain.Span) (domain.ProbeHistory, error)
+	AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error)
+	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
+
+	CreateOutage(ctx context.Context, o domain.Outage) (domain.Outage, error)
+	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
+	ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error)
+	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
+	CreateOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error)
+	OutageReportDeliveries(ctx context.Context, from, to time.Time) ([]domain.OutageReportDelivery, error)
+	ResponseTimes(ctx context.Context, p domain.Probe, period domain.Span) ([]float64, error)
+}
+
+// Monitoring holds the use cases of the systems catalogue, monitoring
+// ingest and the availability and alert reports.
+type Monitoring struct {
+	store MonitoringStore
+	now   func() time.Time
+}
+
+// NewMonitoring returns the monitoring use cases over store.
+func NewMonitoring(store MonitoringStore, now func() time.Time) *Monitoring {
+	if now == nil {
+		now = time.Now
+	}
+	return &Monitoring{store: store, now: now}
+}
+
+// Systems lists the catalogue.
+func (m *Monitoring) Systems(ctx context.Context) ([]domain.MonitoringSystem, error) {
+	return m.store.MonitoringSystems(ctx)
+}
+
+// PutSystem validates and stores a system, saying whether it is new.
+func (m *Monitoring) PutSystem(ctx context.Context, sys domain.MonitoringSystem) (bool, error) {
+	if err := sys.Validate(); err != nil {
+		return false, err
+	}
+	return m.store.PutMonitoringSystem(ctx, sys, m.now().UTC())
+}
+
+// Record stores one live state change; a repeat of a stored one is not
+// stored again.
+func (m *Monitoring) Record(ctx context.Context, ev domain.MonitoringEvent) (stored bool, err error) {
+	if err := ev.Validate(); err != nil {
+		return false, err
+	}
+	if ev.At.After(m.now().Add(5 * time.Minute)) {
+		return false, domain.Invalid("the event is not valid", domain.FieldError{Field: "time", Detail: "is in the future"})
+	}
+	ev.Kind = domain.MonitoringAlert
+	ev.Response = domain.PerfTime(ev.Output)
+	n, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
+		return put([]domain.MonitoringEvent{ev})
+	})
+	return n == 1, err
+}
+
+// MonitoringImportResult counts what an import read and stored.
+type MonitoringImportResult struct {
+	Lines   int   // lines read
+	Records int   // state and downtime records among them
+	Ignored int   // lines of other kinds (notifications, commands, program messages)
+	Stored  int64 // records not stored before
+}
+
+// monitoringMaxLine bounds one log line, so a file without line breaks
+// cannot take the memory.
+const monitoringMaxLine = 64 << 10
+
+// ErrMonitoringRead wraps a failure to read the log (the body was cut off or
+// too large), for the caller to map.
+var ErrMonitoringRead = errors.New("reading the log")
+
+// ImportLog reads a nagios.log as a stream and stores its records in one
+// transaction, in batches, so memory stays bounded whatever the size. A
+// line that does not parse is reported with its number and nothing is
+// stored; records already stored are skipped, so importing a log again
+// changes nothing.
+func (m *Monitoring) ImportLog(ctx context.Context, r io.Reader) (MonitoringImportResult, error) {
+	var res MonitoringImportResult
+	var fe []domain.FieldError
+	br := bufio.NewReaderSize(r, 256<<10)
+	stored, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
+		batch := make([]domain.MonitoringEvent, 0, 1000)
+		for {
+			line, rerr := readLine(br)
+			if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, errLineTooLong) {
+				return fmt.Errorf("%w: %w", ErrMonitoringRead, rerr)
+			}
+			if !errors.Is(rerr, io.EOF) || len(line) > 0 {
+				res.Lines++ // blank lines count too, so numbers match the file
+			}
+			switch {
+			case errors.Is(rerr, errLineTooLong):
+				fe = append(fe, domain.FieldError{Line: res.Lines, Field: "line", Detail: fmt.Sprintf("is longer than %d bytes", monitoringMaxLine)})
+			case len(bytes.TrimSpace(line)) == 0:
+			default:
+				ev, ok, perr := domain.ParseNagiosLine(line)
+				switch {
+				case perr != nil:
+					fe = append(fe, domain.FieldError{Line: res.Lines, Field: "line", Detail: perr.Error()})
+				case !ok:
+					res.Ignored++
+				default:
+					res.Records++
+					if len(fe) == 0 { // once a line is bad nothing will be stored: only keep reading for errors
+						batch = append(batch, ev)
+					}
+				}
+			}
+			if len(batch) == cap(batch) || (errors.Is(rerr, io.EOF) && len(batch) > 0) {
+				if err := put(batch); err != nil {
+					return err
+				}
+				batch = batch[:0]
+			}
+			if errors.Is(rerr, io.EOF) || len(fe) >= domain.MaxImportErrors {
+				break
+			}
+		}
+		if len(fe) > 0 {
+			return &domain.Error{Code: domain.CodeUnprocessable, Fields: fe,
+				Message: fmt.Sprintf("%d lines cannot be read (at most %d listed); nothing was imported", len(fe), domain.MaxImportErrors)}
+		}
+		if res.Lines == 0 {
+			return domain.Invalid("the log is empty")
+		}
+		return nil
+	})
+	if err != nil {
+		return MonitoringImportResult{}, err
+	}
+	res.Stored = stored
+	return res, nil
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next line without its break; a line longer than
+// monitoringMaxLine is skipped to its end and reported as errLineTooLong.
+func readLine(br *bufio.Reader) ([]byte, error) {
+	var buf []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(buf)+len(chunk) > monitoringMaxLine {
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			if err != nil && !errors.Is(err, io.EOF) {
+				return nil, err
+			}
+			return nil, errLineTooLong
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			buf = append(buf, chunk...)
+			continue
+		}
+		if buf != nil {
+			chunk = append(buf, chunk...)
+		}
+		return bytes.TrimRight(chunk, "\r\n"), err
+	}
+}
+
+// AvailabilitySLAResult is one uptime SLA over a period: the mean of its
+// systems' availability against its target.
+type AvailabilitySLAResult struct {
+	SLA       domain.AvailabilitySLA
+	Known     bool    // false when a system of the SLA has no measurable time
+	Percent   float64 // three decimals
+	Deviation float64 // percentage points, Percent − Target
+}
+
+// AvailabilityResponseResult is SLA.3 over a period: the sample probe's
+// response times against the ceiling.
+type AvailabilityResponseResult struct {
+	SLA   domain.ResponseSLA
+	Stats domain.ResponseStats
+	Met   bool // the maximum is within the target; meaningless without samples
+}
+
+// AvailabilityReport is the availability of the systems and SLAs over a
+// period, with the response-time SLA.
+type AvailabilityReport struct {
+	Period   domain.Span
+	Systems  []domain.Availability
+	SLAs     []AvailabilitySLAResult
+	Response []AvailabilityResponseResult
+}
+
+// Availability measures every system (or only the one named) over period,
+// and the SLAs that count it.
+func (m *Monitoring) Availability(ctx context.Context, period domain.Span, system string) (AvailabilityReport, error) {
+	rep := AvailabilityReport{Period: period}
+	systems, err := m.store.MonitoringSystems(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if system != "" && !slices.ContainsFunc(systems, func(s domain.MonitoringSystem) bool { return s.Code == system }) {
+		return rep, domain.Invalid("some query parameters are not valid", domain.FieldError{Field: "system", Detail: "is not a known system code"})
+	}
+	slas, err := m.store.AvailabilitySLAs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	measured := map[string]domain.Availability{}
+	for _, sys := range systems {
+		var hs []domain.ProbeHistory
+		for _, p := range sys.Probes {
+			h, err := m.store.ProbeHistory(ctx, p, period)
+			if err != nil {
+				return rep, err
+			}
+			hs = append(hs, h)
+		}
+		a := domain.MeasureAvailability(sys.Code, period, hs)
+		measured[sys.Code] = a
+		if system == "" || system == sys.Code {
+			rep.Systems = append(rep.Systems, a)
+		}
+	}
+	for _, sla := range slas {
+		if system != "" && !slices.Contains(sla.Systems, system) {
+			continue
+		}
+		r := AvailabilitySLAResult{SLA: sla, Known: len(sla.Systems) > 0}
+		var sum float64
+		for _, code := range sla.Systems {
+			a, ok := measured[code]
+			if !ok || !a.Known {
+				r.Known = false
+				break
+			}
+			sum += a.Percent()
+		}
+		if r.Known {
+			r.Percent = domain.Round3(sum / float64(len(sla.Systems)))
+			r.Deviation = domain.Round3(r.Percent - sla.Target)
+		}
+		rep.SLAs = append(rep.SLAs, r)
+	}
+	if system != "" {
+		return rep, nil
+	}
+	rslas, err := m.store.ResponseSLAs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	for _, sla := range rslas {
+		times, err := m.store.ResponseTimes(ctx, sla.Probe, period)
+		if err != nil {
+			return rep, err
+		}
+		st := domain.MeasureResponse(times)
+		rep.Response = append(rep.Response, AvailabilityResponseResult{SLA: sla, Stats: st, Met: st.Samples > 0 && st.Max <= sla.TargetMS})
+	}
+	return rep, nil
+}
+
+// MonitoringAlertMonth is one month of the alert table: this year, last year and
+// the Diff %.
+type MonitoringAlertMonth struct {
+	Month     int
+	Count     int64
+	Previous  int64
+	Diff      int64
+	DiffKnown bool // false when last year had none
+}
+
+// MonitoringAlertSeries is the twelve months and the total of one system, or of
+// every probe when System is "".
+type MonitoringAlertSeries struct {
+	System string
+	Months []MonitoringAlertMonth
+	Total  MonitoringAlertMonth // Month 0
+}
+
+// MonitoringAlertsReport is the monitoring table of the annual report.
+type MonitoringAlertsReport struct {
+	Year    int
+	Total   MonitoringAlertSeries
+	Systems []MonitoringAlertSeries
+}
+
+// Alerts counts alerts and warnings per month of year and of the year
+// before, in total and per system.
+func (m *Monitoring) Alerts(ctx context.Context, year int) (MonitoringAlertsReport, error) {
+	rep := MonitoringAlertsReport{Year: year}
+	systems, err := m.store.MonitoringSystems(ctx)
+	if err != nil {
+		return rep, err
+	}
+	counts, err := m.store.AlertCounts(ctx, []int{year - 1, year})
+	if err != nil {
+		return rep, err
+	}
+	series := func(system string) MonitoringAlertSeries {
+		s := MonitoringAlertSeries{System: system, Months: make([]MonitoringAlertMonth, 12)}
+		for i := range s.Months {
+			s.Months[i].Month = i + 1
+		}
+		for _, c := range counts {
+			if c.System != system || c.Month < 1 || c.Month > 12 {
+				continue
+			}
+			if c.Year == year {
+				s.Months[c.Month-1].Count += c.Count
+				s.Total.Count += c.Count
+			} else {
+				s.Months[c.Month-1].Previous += c.Count
+				s.Total.Previous += c.Count
+			}
+		}
+		for i := range s.Months {
+			s.Months[i].Diff, s.Months[i].DiffKnown = domain.DiffPercent(s.Months[i].Previous, s.Months[i].Count)
+		}
+		s.Total.Diff, s.Total.DiffKnown = domain.DiffPercent(s.Total.Previous, s.Total.Count)
+		return s
+	}
+	rep.Total = series("")
+	for _, sys := range systems {
+		rep.Systems = append(rep.Systems, series(sys.Code))
+	}
+	return rep, nil
+}
+
+// CreateOutage records an interruption opened by an operator: started
+// and what the patch gives.
+func (m *Monitoring) CreateOutage(ctx context.Context, started time.Time, p OutagePatch) (domain.Outage, error) {
+	now := m.now().UTC()
+	o := domain.Outage{StartedAt: started.UTC(), CreatedAt: now}
+	p.apply(&o, now)
+	if err := o.Validate(); err != nil {
+		return o, err
+	}
+	return m.store.CreateOutage(ctx, o)
+}
+
+// Outage returns one outage; viewer is the ente of an ente user (""
+// for staff), who sees only the outages affecting it.
+func (m *Monitoring) Outage(ctx context.Context, id int64, viewer string) (domain.Outage, error) {
+	o, err := m.store.GetOutage(ctx, id)
+	if err != nil {
+		return o, err
+	}
+	if viewer != "" && !o.Affects(viewer) {
+		return domain.Outage{}, domain.Errorf(domain.CodeNotFound, "outage %d not found", id)
+	}
+	return o, nil
+}
+
+// Outages lists the outages started in [from, to), for viewer as in Outage.
+func (m *Monitoring) Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error) {
+	return m.store.ListOutages(ctx, from, to, viewer)
+}
+
+// OutagePatch is a change to an outage; nil fields are left as they are.
+type OutagePatch struct {
+	InterventionStartedAt, EndedAt, OfficesNoticeAt, UsersNoticeAt *time.Time
+	Planned                                                        *bool
+	Cause, PublicText                                              *string
+	Systems, Enti                                                  *[]string
+}
+
+// PatchOutage applies a change (the intervention starting, the end, a
+// notice given) and checks the outage it gives.
+func (m *Monitoring) PatchOutage(ctx context.Context, id int64, p OutagePatch) (domain.Outage, error) {
+	now := m.now().UTC()
+	return m.store.UpdateOutage(ctx, id, func(o *domain.Outage) error {
+		p.apply(o, now)
+		return o.Validate()
+	})
+}
+
+// apply sets the fields the patch gives.
+func (p OutagePatch) apply(o *domain.Outage, now time.Time) {
+	set := func(dst **time.Time, v *time.Time) {
+		if v != nil {
+			t := v.UTC()
+			*dst = &t
+		}
+	}
+	set(&o.InterventionStartedAt, p.InterventionStartedAt)
+	set(&o.EndedAt, p.EndedAt)
+	set(&o.OfficesNoticeAt, p.OfficesNoticeAt)
+	set(&o.UsersNoticeAt, p.UsersNoticeAt)
+	if p.Planned != nil {
+		o.Planned = *p.Planned
+	}
+	if p.Cause != nil {
+		o.Cause = *p.Cause
+	}
+	if p.PublicText != nil {
+		o.PublicText = *p.PublicText
+	}
+	if p.Systems != nil {
+		o.Systems = *p.Systems
+	}
+	if p.Enti != nil {
+		o.Enti = *p.Enti
+	}
+	o.UpdatedAt = now
+}
+
+// RecordOutageReportDelivery records that the malfunction report of a
+// period was delivered.
+func (m *Monitoring) RecordOutageReportDelivery(ctx context.Context, d domain.OutageReportDelivery) (domain.OutageReportDelivery, error) {
+	if err := d.Validate(); err != nil {
+		return d, err
+	}
+	if d.DeliveredAt.After(m.now().Add(5 * time.Minute)) {
+		return d, domain.Invalid("the delivery is not valid", domain.FieldError{Field: "delivered_at", Detail: "is in the future"})
+	}
+	return m.store.CreateOutageReportDelivery(ctx, d)
+}
+
+// OutageReport is SLA.11's malfunction report of a period: its outages,
+// with causes where known, and how often the report was delivered.
+type OutageReport struct {
+	Outages    []domain.Outage
+	Deliveries []domain.OutageReportDelivery
+	SLA11      domain.SLA11Outcome
+}
+
+// OutagesReport builds the malfunction report of [from, to).
+func (m *Monitoring) OutagesReport(ctx context.Context, from, to time.Time) (OutageReport, error) {
+	var rep OutageReport
+	var err error
+	if rep.Outages, err = m.store.ListOutages(ctx, from, to, ""); err != nil {
+		return rep, err
+	}
+	if rep.Deliveries, err = m.store.OutageReportDeliveries(ctx, from, to); err != nil {
+		return rep, err
+	}
+	rep.SLA11 = domain.MeasureSLA11(from, to, rep.Deliveries)
+	return rep, nil
+}

@@ -1,0 +1,138 @@
+// Command nagiosimport measures the nagios.log import: it writes a log of
+// the given size (five systems, a check result every few seconds, some
+// outages and downtimes), then streams it through the import use case into
+// a freshly migrated database and prints the time, the throughput and the
+// process's peak RSS (VmHWM). See BENCHMARKS.md.
+//
+//	nagiosimport -mb 200 -db /tmp/bench.db
+//	nagiosimport -mb 200 -db postgres://helpdesk:helpdesk@127.0.0.1:5432/bench?sslmode=disable
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/app"
+	"github.com/cst-firenze/helpdesk/repository"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "nagiosimport:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("nagiosimport", flag.ContinueOnError)
+	mb := fs.Int("mb", 200, "size of the generated log in MB")
+	db := fs.String("db", filepath.Join(os.TempDir(), "nagiosimport.db"), "SQLite path or postgres:// URL (a fresh database)")
+	logPath := fs.String("log", filepath.Join(os.TempDir(), "nagios-bench.log"), "where to write the log")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	size, err := writeLog(*logPath, int64(*mb)<<20)
+	if err != nil {
+		return err
+	}
+	if !repository.IsPostgresURL(*db) {
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(*db + suffix)
+		}
+	}
+	store, err := repository.Open(*db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if _, err := store.Migrate(ctx); err != nil {
+		return err
+	}
+	f, err := os.Open(*logPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	m := app.NewMonitoring(store, time.Now)
+	start := time.Now()
+	res, err := m.ImportLog(ctx, f)
+	if err != nil {
+		return err
+	}
+	took := time.Since(start)
+	fmt.Fprintf(out, "database   %s\nlog        %.1f MB, %d lines, %d records, %d ignored\nstored     %d\ntime       %s\nthroughput %.1f MB/s\npeak RSS   %s\n",
+		store.Dialect(), float64(size)/(1<<20), res.Lines, res.Records, res.Ignored, res.Stored, took.Round(time.Millisecond),
+		float64(size)/(1<<20)/took.Seconds(), peakRSS())
+	return nil
+}
+
+// writeLog writes a nagios.log of about size bytes: state changes of the
+// five systems' probes every 7 seconds of log time, alternating SOFT
+// warnings, HARD criticals and recoveries, with downtimes and
+// notifications mixed in, as a busy Nagios writes them.
+func writeLog(path string, size int64) (int64, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	hosts := []string{"csdb1", "csdb2", "csicms", "cscms", "csbo"}
+	services := []string{"MySQL", "MySQL", "HTTP", "HTTP", "HTTP"}
+	t := time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC).Unix()
+	var n int64
+	for i := 0; n < size; i++ {
+		h := i % len(hosts)
+		t += 7
+		var line string
+		switch i % 10 {
+		case 0, 1, 2, 3:
+			line = fmt.Sprintf("[%d] SERVICE ALERT: %s;%s;WARNING;SOFT;1;WARNING - response slow | time=0.%03ds;;;0.000000 size=%dB\n", t, hosts[h], services[h], i%9+1, 400+i%100)
+		case 4, 5:
+			line = fmt.Sprintf("[%d] SERVICE ALERT: %s;%s;OK;SOFT;2;OK - %d bytes in 0.00%d second response time | time=0.00%ds;;;0.000000\n", t, hosts[h], services[h], 500+i%50, i%9+1, i%9+1)
+		case 6:
+			line = fmt.Sprintf("[%d] SERVICE ALERT: %s;%s;CRITICAL;HARD;3;CRITICAL - Socket timeout after 10 seconds\n", t, hosts[h], services[h])
+		case 7:
+			line = fmt.Sprintf("[%d] SERVICE ALERT: %s;%s;OK;HARD;1;OK - recovered | time=0.006s;;;0.000000\n", t, hosts[h], services[h])
+		case 8:
+			line = fmt.Sprintf("[%d] SERVICE NOTIFICATION: nagiosadmin;%s;%s;OK;notify-service-by-email;OK - recovered\n", t, hosts[h], services[h])
+		default:
+			phase := "STARTED"
+			if i%20 == 19 {
+				phase = "STOPPED"
+			}
+			line = fmt.Sprintf("[%d] HOST DOWNTIME ALERT: %s;%s; Host has %s a period of scheduled downtime\n", t, hosts[h], phase, strings.ToLower(phase))
+		}
+		k, err := w.WriteString(line)
+		if err != nil {
+			f.Close()
+			return n, err
+		}
+		n += int64(k)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return n, err
+	}
+	return n, f.Close()
+}
+
+// peakRSS reads the process's high-water resident set from /proc.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
