@@ -109,10 +109,13 @@ func New(cfg Config, auth Auth, tickets Tickets) (*Handler, error) {
 	return h, nil
 }
 
-// Patterns lists the URL patterns the pages own, for the binary's router.
-func Patterns() []string {
-	return []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita"}
+// Mount registers the pages on the binary's router, beside the API
+// (which keeps /api/v1 and its probes).
+func (h *Handler) Mount(mux *http.ServeMux) {
+	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
+		"GET /dichiarazione-accessibilita"} {
+		mux.Handle(p, h)
+	}
 }
 
 func (h *Handler) routes() {

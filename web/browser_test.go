@@ -1,0 +1,182 @@
+package web
+
+import (
+	"context"
+	_ "embed"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+)
+
+//go:embed testdata/axe.min.js
+var axeSource string
+
+// chromium finds Debian's Chromium. Without it the browser tests skip,
+// unless HELPDESK_TEST_REQUIRE_BROWSER=1 makes that a failure (as in CI).
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("HELPDESK_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if path, err := exec.LookPath(p); err == nil {
+			return path
+		}
+	}
+	if os.Getenv("HELPDESK_TEST_REQUIRE_BROWSER") == "1" {
+		t.Fatal("HELPDESK_TEST_REQUIRE_BROWSER=1 but Chromium is not installed (apt-get install -y chromium)")
+	}
+	t.Skip("Chromium is not installed; browser tests skipped")
+	return ""
+}
+
+// browser is one headless Chromium with its own cookie jar.
+type browser struct {
+	t    *testing.T
+	ctx  context.Context
+	base string
+}
+
+func newBrowser(t *testing.T, path, base string) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox,
+		chromedp.DisableGPU, chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancel(); cancelA() })
+	return &browser{t: t, ctx: ctx, base: base}
+}
+
+func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, steps...); err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+}
+
+// open navigates and returns the HTTP status of the page.
+func (b *browser) open(path string) int64 {
+	b.t.Helper()
+	resp, err := chromedp.Run(b.ctx, chromedp.NavigateResponse(b.base+path))
+	if err != nil {
+		b.t.Fatalf("open %s: %v", path, err)
+	}
+	return resp.Status
+}
+
+// submit clicks a button that posts a form and waits for the next page.
+func (b *browser) submit(button string) int64 {
+	b.t.Helper()
+	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(button)))
+	if err != nil {
+		b.t.Fatalf("submit %s: %v", button, err)
+	}
+	return resp.Status
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		b.t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func (b *browser) location() string {
+	b.t.Helper()
+	s, err := chromedp.Run(b.ctx, chromedp.Location())
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return s
+}
+
+type axeViolation struct {
+	ID     string   `json:"id"`
+	Impact string   `json:"impact"`
+	Help   string   `json:"help"`
+	Nodes  []string `json:"nodes"`
+}
+
+// serious runs axe-core on the page (WCAG 2.1 A/AA and best practices)
+// and returns its serious and critical violations.
+func (b *browser) serious() []axeViolation {
+	b.t.Helper()
+	if _, err := chromedp.Run(b.ctx, chromedp.Evaluate[chromedp.Void](axeSource)); err != nil {
+		b.t.Fatalf("load axe: %v", err)
+	}
+	vs, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]axeViolation](`axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact || '', help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		b.t.Fatalf("axe: %v", err)
+	}
+	var out []axeViolation
+	for _, v := range vs {
+		if v.Impact == "serious" || v.Impact == "critical" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// checkA11y fails on serious or critical axe violations of the page, and
+// saves a screenshot of it when HELPDESK_SCREENSHOTS=1.
+func (b *browser) checkA11y(name string) {
+	b.t.Helper()
+	for _, v := range b.serious() {
+		b.t.Errorf("axe on %s: %s (%s): %s at %v", name, v.ID, v.Impact, v.Help, v.Nodes)
+	}
+	if os.Getenv("HELPDESK_SCREENSHOTS") == "1" {
+		png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			b.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join("..", "docs", "screenshots", name+".png"), png, 0o644); err != nil {
+			b.t.Fatal(err)
+		}
+	}
+}
+
+func (b *browser) signIn(username, password string) {
+	b.t.Helper()
+	b.open("/")
+	b.do(chromedp.SendKeys(chromedp.CSS("#username"), username), chromedp.SendKeys(chromedp.CSS("#password"), password))
+	if st := b.submit(`form[action="/accedi"] button[type=submit]`); st != http.StatusOK {
+		b.t.Fatalf("sign in as %s: status %d, page %q", username, st, b.text("main"))
+	}
+}
+
+func (b *browser) signOut() {
+	b.t.Helper()
+	b.submit(`form[action="/esci"] button`)
+	if h1 := b.text("h1"); h1 != "Accedi" {
+		b.t.Fatalf("after sign-out the page is %q, want the sign-in page", h1)
+	}
+}
+
+// cookies returns the browser's cookies for the site.
+func (b *browser) cookies() []*http.Cookie {
+	b.t.Helper()
+	res, err := chromedp.Run(b.ctx, func(ctx context.Context, t *chromedp.Target) (*network.GetCookiesResult, error) {
+		r, err := cdp.Call(ctx, t, network.GetCookies, network.GetCookiesParams{URLs: []string{b.base}})
+		return &r, err
+	})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	var out []*http.Cookie
+	for _, c := range res.Cookies {
+		out = append(out, &http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	return out
+}
+
