@@ -13,7 +13,6 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-
 )
 
 //go:embed testdata/axe.min.js
@@ -179,4 +178,3 @@ func (b *browser) cookies() []*http.Cookie {
 	}
 	return out
 }
-
