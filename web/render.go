@@ -62,7 +62,8 @@ var (
 		domain.ActionReply: "Risposta", domain.ActionNote: "Nota interna", domain.ActionEscalate: "Passaggio al 2° livello",
 		domain.ActionResolve: "Risoluzione", domain.ActionCloseNotCompetent: "Chiusura: non di competenza",
 		domain.ActionReopen: "Riapertura"}
-	slaLabels = map[domain.SLAState]string{domain.SLARunning: "In corso", domain.SLAMet: "Rispettato", domain.SLABreached: "Violato"}
+	tierLabels = map[domain.Tier]string{domain.Tier30m: "30 minuti", domain.Tier4h: "4 ore", domain.Tier8h: "8 ore", domain.TierNBD: "giorno lavorativo successivo"}
+	slaLabels  = map[domain.SLAState]string{domain.SLARunning: "In corso", domain.SLAMet: "Rispettato", domain.SLABreached: "Violato"}
 )
 
 func (h *Handler) funcs() template.FuncMap {
@@ -78,7 +79,12 @@ func (h *Handler) funcs() template.FuncMap {
 		"status":   func(s domain.Status) string { return label(statusLabels, s) },
 		"action":   func(a domain.Action) string { return label(actionLabels, a) },
 		"slaState": func(s domain.SLAState) string { return label(slaLabels, s) },
-		"level":    func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
+		"ivStatus": func(s domain.InterventionStatus) string { return label(interventionStatusLabels, s) },
+		"tier":     func(t domain.Tier) string { return label(tierLabels, t) },
+		"ivrow": func(iv domain.Intervention, s *session, tech bool) map[string]any {
+			return map[string]any{"I": iv, "S": s, "Tech": tech}
+		},
+		"level": func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
 	}
 }
 

@@ -52,6 +52,19 @@ type Tickets interface {
 	Act(ctx context.Context, p domain.Principal, id int64, version int, a domain.Action, body string) (domain.Ticket, error)
 }
 
+// Interventions is the intervention use cases the pages call.
+type Interventions interface {
+	List(ctx context.Context, p domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error)
+	Act(ctx context.Context, p domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error)
+}
+
+// Services are the use cases behind the pages.
+type Services struct {
+	Auth          Auth
+	Tickets       Tickets
+	Interventions Interventions
+}
+
 // Config holds the pages' settings.
 type Config struct {
 	Key            []byte   // HMAC key for CSRF tokens
@@ -62,17 +75,18 @@ type Config struct {
 
 // Handler serves the pages.
 type Handler struct {
-	cfg     Config
-	auth    Auth
-	tickets Tickets
-	pages   map[string]*template.Template
-	mux     *http.ServeMux
-	rome    *time.Location
-	proxies []*net.IPNet
+	cfg           Config
+	auth          Auth
+	tickets       Tickets
+	interventions Interventions
+	pages         map[string]*template.Template
+	mux           *http.ServeMux
+	rome          *time.Location
+	proxies       []*net.IPNet
 }
 
 // New parses the templates and registers the pages.
-func New(cfg Config, auth Auth, tickets Tickets) (*Handler, error) {
+func New(cfg Config, svc Services) (*Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
@@ -87,7 +101,7 @@ func New(cfg Config, auth Auth, tickets Tickets) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: auth, tickets: tickets, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -113,7 +127,7 @@ func New(cfg Config, auth Auth, tickets Tickets) (*Handler, error) {
 // (which keeps /api/v1 and its probes).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita"} {
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/"} {
 		mux.Handle(p, h)
 	}
 }
@@ -130,6 +144,8 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("POST /ticket/nuovo", h.signedIn(h.ticketCreate))
 	h.mux.HandleFunc("GET /ticket/{id}", h.signedIn(h.ticketShow))
 	h.mux.HandleFunc("POST /ticket/{id}/azione", h.signedIn(h.ticketAct))
+	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
+	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
 }
 
 // ServeHTTP sets the security headers every page carries and routes.

@@ -27,7 +27,7 @@ func (refusingAuth) Logout(context.Context, string) error { return nil }
 
 func newTestHandler(t *testing.T) *Handler {
 	t.Helper()
-	h, err := New(Config{Key: []byte("test-key")}, refusingAuth{}, nil)
+	h, err := New(Config{Key: []byte("test-key")}, Services{Auth: refusingAuth{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestPostWithoutCSRFTokenIsForbidden(t *testing.T) {
 }
 
 func TestSecureCookieOnlyBehindTLSOrTrustedProxy(t *testing.T) {
-	h, err := New(Config{Key: []byte("k"), TrustedProxies: []string{"10.0.0.1"}}, refusingAuth{}, nil)
+	h, err := New(Config{Key: []byte("k"), TrustedProxies: []string{"10.0.0.1"}}, Services{Auth: refusingAuth{}})
 	if err != nil {
 		t.Fatal(err)
 	}
