@@ -4,15 +4,21 @@ import (
 	"context"
 	_ "embed"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/cst-firenze/helpdesk/repository"
+	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
 //go:embed testdata/axe.min.js
@@ -57,7 +63,7 @@ func newBrowser(t *testing.T, path, base string) *browser {
 
 func (b *browser) do(steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Do(b.ctx, steps...); err != nil {
+	if err := chromedp.Do(b.step(), steps...); err != nil {
 		b.t.Fatalf("browser: %v", err)
 	}
 }
@@ -75,16 +81,23 @@ func (b *browser) open(path string) int64 {
 // submit clicks a button that posts a form and waits for the next page.
 func (b *browser) submit(button string) int64 {
 	b.t.Helper()
-	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(button)))
+	resp, err := chromedp.RunResponse(b.step(), chromedp.Click(chromedp.CSS(button)))
 	if err != nil {
 		b.t.Fatalf("submit %s: %v", button, err)
 	}
 	return resp.Status
 }
 
+// step bounds one action, so a missing element fails fast.
+func (b *browser) step() context.Context {
+	ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+	b.t.Cleanup(cancel)
+	return ctx
+}
+
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	s, err := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS(sel)))
+	s, err := chromedp.Run(b.step(), chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		b.t.Fatalf("text of %s: %v", sel, err)
 	}
@@ -177,4 +190,118 @@ func (b *browser) cookies() []*http.Cookie {
 		out = append(out, &http.Cookie{Name: c.Name, Value: c.Value})
 	}
 	return out
+}
+
+var ticketURL = regexp.MustCompile(`/ticket/(\d+)`)
+
+func TestBrowserJourneys(t *testing.T) {
+	path := chromium(t)
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		d := startDesk(t, s)
+		d.user(t, "anna", "ente", 0, "firenze")
+		d.user(t, "bruno", "ente", 0, "fiesole")
+		d.user(t, "olga", "operator", 1, "")
+		b := newBrowser(t, path, d.url)
+
+		// The ente user opens a ticket and finds it in her list.
+		b.open("/")
+		b.checkA11y("accedi")
+		b.signIn("anna", password)
+		if h1 := b.text("h1"); h1 != "I miei ticket" {
+			t.Fatalf("ente user lands on %q, want I miei ticket", h1)
+		}
+		b.open("/ticket/nuovo")
+		b.checkA11y("nuovo-ticket")
+		b.do(chromedp.SendKeys(chromedp.CSS("#oggetto"), "Il sito non si apre"),
+			chromedp.SetValue(chromedp.CSS("#servizio"), "sito_web"),
+			chromedp.SendKeys(chromedp.CSS("#descrizione"), "Da stamattina la home page risponde con un errore."))
+		b.submit(`form[action="/ticket/nuovo"] button[type=submit]`)
+		m := ticketURL.FindStringSubmatch(b.location())
+		if m == nil {
+			t.Fatalf("after opening a ticket the page is %s: %q", b.location(), b.text("main"))
+		}
+		id := m[1]
+		if got := b.text("#stato"); got != "Nuovo" {
+			t.Errorf("new ticket status = %q, want Nuovo", got)
+		}
+		b.open("/ticket")
+		if list := b.text("#elenco-ticket"); !strings.Contains(list, "Il sito non si apre") {
+			t.Errorf("I miei ticket lacks the new ticket: %q", list)
+		}
+		b.checkA11y("i-miei-ticket")
+
+		// A form posted without its CSRF token is refused, even with the session.
+		for _, token := range []string{"", "forged"} {
+			form := url.Values{"azione": {"reply"}, "versione": {"1"}, "testo": {"senza token"}}
+			if token != "" {
+				form.Set("csrf", token)
+			}
+			req, _ := http.NewRequest(http.MethodPost, d.url+"/ticket/"+id+"/azione", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			for _, c := range b.cookies() {
+				req.AddCookie(c)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST with csrf %q = %d, want 403", token, resp.StatusCode)
+			}
+		}
+		b.signOut()
+
+		// The operator works it from the queue.
+		b.signIn("olga", password)
+		if list := b.text("#elenco-ticket"); !strings.Contains(list, "Il sito non si apre") {
+			t.Errorf("the queue lacks the new ticket: %q", list)
+		}
+		b.checkA11y("coda")
+		b.open("/ticket/" + id)
+		b.submit(`button[value=take_in_charge]`)
+		if got := b.text("#stato"); got != "Aperto" {
+			t.Errorf("after taking in charge status = %q, want Aperto", got)
+		}
+		b.do(chromedp.SendKeys(chromedp.CSS("#risposta"), "Stiamo verificando il server web."))
+		b.submit(`form:has(#risposta) button[type=submit]`)
+		b.do(chromedp.SendKeys(chromedp.CSS("#nota"), "Riavviato il pool PHP: nota solo interna."))
+		b.submit(`form:has(#nota) button[type=submit]`)
+		b.checkA11y("ticket-operatore")
+
+		// A stale page is told so and shown the current state.
+		d.changeBehindTheScenes(t, "olga", id)
+		b.submit(`button[value=resolve]`)
+		if _, err := chromedp.Run(b.step(), chromedp.Query(chromedp.CSS("#pagina-superata"))); err != nil {
+			t.Errorf("a stale page got no warning: %q", b.text("main"))
+		}
+		b.submit(`button[value=resolve]`)
+		if got := b.text("#stato"); got != "Risolto" {
+			t.Errorf("after resolving status = %q, want Risolto", got)
+		}
+		b.signOut()
+
+		// The ente user sees the reply and never the note.
+		b.signIn("anna", password)
+		b.open("/ticket/" + id)
+		hist := b.text("#storico")
+		if !strings.Contains(hist, "Stiamo verificando il server web.") {
+			t.Errorf("the ente user does not see the reply: %q", hist)
+		}
+		if strings.Contains(b.text("main"), "nota solo interna") {
+			t.Error("the ente user sees the internal note")
+		}
+		b.checkA11y("ticket-ente")
+		b.signOut()
+
+		// Another ente's ticket is not reachable by URL.
+		b.signIn("bruno", password)
+		if st := b.open("/ticket/" + id); st != http.StatusNotFound {
+			t.Errorf("another ente's ticket answered %d, want 404", st)
+		}
+		b.checkA11y("errore-404")
+		b.open("/dichiarazione-accessibilita")
+		b.checkA11y("dichiarazione-accessibilita")
+		b.signOut()
+	})
 }

@@ -62,8 +62,11 @@ var (
 		domain.ActionReply: "Risposta", domain.ActionNote: "Nota interna", domain.ActionEscalate: "Passaggio al 2° livello",
 		domain.ActionResolve: "Risoluzione", domain.ActionCloseNotCompetent: "Chiusura: non di competenza",
 		domain.ActionReopen: "Riapertura"}
-	tierLabels = map[domain.Tier]string{domain.Tier30m: "30 minuti", domain.Tier4h: "4 ore", domain.Tier8h: "8 ore", domain.TierNBD: "giorno lavorativo successivo"}
-	slaLabels  = map[domain.SLAState]string{domain.SLARunning: "In corso", domain.SLAMet: "Rispettato", domain.SLABreached: "Violato"}
+	tierLabels    = map[domain.Tier]string{domain.Tier30m: "30 minuti", domain.Tier4h: "4 ore", domain.Tier8h: "8 ore", domain.TierNBD: "giorno lavorativo successivo"}
+	serviceLabels = map[string]string{"sito_web": "Sito web istituzionale", "portale_servizi": "Portale dei servizi online",
+		"gestione_documentale": "Gestione documentale", "app": "App istituzionali", "suap": "SUAP", "telemaco": "TELEMACO",
+		"ced_multiente": "CED Multiente", "contact_center": "Contact center 055055", "sit": "SIT", "altro": "Altro"}
+	slaLabels = map[domain.SLAState]string{domain.SLARunning: "In corso", domain.SLAMet: "Rispettato", domain.SLABreached: "Violato"}
 )
 
 func (h *Handler) funcs() template.FuncMap {
@@ -84,7 +87,9 @@ func (h *Handler) funcs() template.FuncMap {
 		"ivrow": func(iv domain.Intervention, s *session, tech bool) map[string]any {
 			return map[string]any{"I": iv, "S": s, "Tech": tech}
 		},
-		"level": func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
+		"service":  func(s string) string { return label(serviceLabels, s) },
+		"services": func() []string { return domain.Services },
+		"level":    func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
 	}
 }
 

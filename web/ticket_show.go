@@ -14,7 +14,7 @@ type ticketView struct {
 	Actions []domain.Action
 	Stale   bool
 	Errors  []string
-	Done    string
+	Done    domain.Action // the action just applied, or "open" for a new ticket
 }
 
 // staffActions are the buttons of the help desk, in the order they appear.
@@ -32,9 +32,9 @@ func (h *Handler) ticketShow(w http.ResponseWriter, r *http.Request, s *session)
 		h.errorPage(w, r, s, domain.ErrNotFound)
 		return
 	}
-	v := ticketView{Done: r.URL.Query().Get("fatto")}
+	v := ticketView{Done: domain.Action(r.URL.Query().Get("fatto"))}
 	if r.URL.Query().Get("creato") == "1" {
-		v.Done = "creato"
+		v.Done = domain.ActionOpen
 	}
 	h.showTicket(w, r, s, id, v)
 }

@@ -32,6 +32,7 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/openapi"
 	"github.com/cst-firenze/helpdesk/repository"
+	"github.com/cst-firenze/helpdesk/web"
 )
 
 var version = "dev"
@@ -165,8 +166,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, srv, log)
+	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, web.APIServices(srv))
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, desk(srv, pages), log)
 }
+
+// desk routes the pages' paths to the pages and everything else to the API.
+func desk(apiSrv *api.Server, pages *web.Handler) drainer {
+	mux := http.NewServeMux()
+	mux.Handle("/", apiSrv)
+	pages.Mount(mux)
+	return deskHandler{Handler: mux, api: apiSrv}
+}
+
+type deskHandler struct {
+	http.Handler
+	api *api.Server
+}
+
+func (d deskHandler) Drain() { d.api.Drain() }
 
 // drainer is a handler that can prepare for a graceful shutdown.
 type drainer interface {

@@ -1,0 +1,258 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// APIServices serves the pages through the HTTP API's own handlers, called
+// in process: the login throttle, refresh rotation and reuse detection,
+// visibility and If-Match are the API's, not copies. It stands in until
+// the pages call the app layer's use cases directly.
+func APIServices(api http.Handler) Services {
+	b := &bridge{api: api}
+	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}}
+}
+
+type bridge struct{ api http.Handler }
+
+// recorder is the smallest ResponseWriter that keeps the answer.
+type recorder struct {
+	h      http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(s int) { r.status = s }
+
+// call sends one request to the API and decodes the answer into out, or
+// its problem+json into a domain error with the problem's code.
+func (b *bridge) call(ctx context.Context, method, path, token string, ifMatch int, in, out any) error {
+	var body bytes.Buffer
+	if in != nil {
+		if err := json.NewEncoder(&body).Encode(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, &body)
+	if err != nil {
+		return err
+	}
+	req.RemoteAddr = "127.0.0.1:0"
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ifMatch > 0 {
+		req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, ifMatch))
+	}
+	rec := &recorder{h: http.Header{}}
+	b.api.ServeHTTP(rec, req)
+	if rec.status >= 400 {
+		var p struct {
+			Code   domain.Code         `json:"code"`
+			Detail string              `json:"detail"`
+			Errors []domain.FieldError `json:"errors"`
+		}
+		if json.Unmarshal(rec.body.Bytes(), &p) != nil || p.Code == "" {
+			return fmt.Errorf("%s %s: status %d", method, path, rec.status)
+		}
+		return &domain.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
+	}
+	if out == nil {
+		return nil
+	}
+	return json.Unmarshal(rec.body.Bytes(), out)
+}
+
+type bridgeAuth struct{ b *bridge }
+
+type tokenJSON struct {
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (t tokenJSON) tokens() Tokens {
+	return Tokens{Access: t.AccessToken, Refresh: t.RefreshToken, Expires: time.Now().Add(time.Duration(t.ExpiresIn) * time.Second)}
+}
+
+func (a bridgeAuth) Login(ctx context.Context, username, password string) (Tokens, error) {
+	var t tokenJSON
+	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/token", "", 0, map[string]string{"username": username, "password": password}, &t)
+	return t.tokens(), err
+}
+
+func (a bridgeAuth) Refresh(ctx context.Context, refresh string) (Tokens, error) {
+	var t tokenJSON
+	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/refresh", "", 0, map[string]string{"refresh_token": refresh}, &t)
+	return t.tokens(), err
+}
+
+func (a bridgeAuth) Authenticate(ctx context.Context, access string) (domain.Principal, error) {
+	var u struct {
+		ID       int64        `json:"id"`
+		Username string       `json:"username"`
+		Role     domain.Role  `json:"role"`
+		Level    domain.Level `json:"level"`
+		Ente     string       `json:"ente"`
+	}
+	err := a.b.call(ctx, http.MethodGet, "/api/v1/me", access, 0, nil, &u)
+	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, EnteCode: u.Ente}, err
+}
+
+// Logout revokes the session by the API's reuse rule: the token is
+// rotated, then presented again, and a spent token revokes its family.
+func (a bridgeAuth) Logout(ctx context.Context, refresh string) error {
+	if _, err := a.Refresh(ctx, refresh); err != nil {
+		return err
+	}
+	if _, err := a.Refresh(ctx, refresh); domain.ErrorCode(err) != domain.CodeUnauthenticated {
+		return fmt.Errorf("the spent refresh token was not refused: %v", err)
+	}
+	return nil
+}
+
+type bridgeTickets struct{ b *bridge }
+
+// token is the principal's access token; the pages keep it in the context.
+func token(ctx context.Context) string {
+	s, _ := ctx.Value(accessKey{}).(string)
+	return s
+}
+
+type accessKey struct{}
+
+type clockJSON struct {
+	Code      domain.SLACode `json:"code"`
+	StartedAt time.Time      `json:"started_at"`
+	Deadline  time.Time      `json:"deadline"`
+	StoppedAt *time.Time     `json:"stopped_at"`
+}
+
+type ticketJSON struct {
+	ID          int64          `json:"id"`
+	Ente        string         `json:"ente"`
+	Subject     string         `json:"subject"`
+	Description string         `json:"description"`
+	Service     string         `json:"service"`
+	Channel     domain.Channel `json:"channel"`
+	Level       domain.Level   `json:"level"`
+	Status      domain.Status  `json:"status"`
+	OpenedAt    time.Time      `json:"opened_at"`
+	ClosedAt    *time.Time     `json:"closed_at"`
+	Reason      string         `json:"reason"`
+	Version     int            `json:"version"`
+	SLA         []clockJSON    `json:"sla"`
+}
+
+func (t ticketJSON) ticket() domain.Ticket {
+	out := domain.Ticket{ID: t.ID, EnteCode: t.Ente, Subject: t.Subject, Description: t.Description, Service: t.Service,
+		Channel: t.Channel, Level: t.Level, Status: t.Status, OpenedAt: t.OpenedAt, ClosedAt: t.ClosedAt, Reason: t.Reason, Version: t.Version}
+	for _, c := range t.SLA {
+		out.Clocks = append(out.Clocks, domain.SLAClock{Code: c.Code, StartedAt: c.StartedAt, Deadline: c.Deadline, StoppedAt: c.StoppedAt})
+	}
+	return out
+}
+
+func (t bridgeTickets) Open(ctx context.Context, _ domain.Principal, n domain.NewTicket) (domain.Ticket, error) {
+	in := map[string]any{"subject": n.Subject, "description": n.Description, "service": n.Service, "channel": n.Channel}
+	if n.EnteCode != "" {
+		in["ente"] = n.EnteCode
+	}
+	var out ticketJSON
+	err := t.b.call(ctx, http.MethodPost, "/api/v1/tickets", token(ctx), 0, in, &out)
+	return out.ticket(), err
+}
+
+func (t bridgeTickets) Get(ctx context.Context, _ domain.Principal, id int64) (domain.Ticket, error) {
+	var out ticketJSON
+	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/tickets/%d", id), token(ctx), 0, nil, &out)
+	return out.ticket(), err
+}
+
+func (t bridgeTickets) Events(ctx context.Context, _ domain.Principal, id int64) ([]domain.Event, error) {
+	var out struct {
+		Items []struct {
+			Action   domain.Action `json:"action"`
+			Actor    string        `json:"actor"`
+			At       time.Time     `json:"at"`
+			Body     string        `json:"body"`
+			Internal bool          `json:"internal"`
+		} `json:"items"`
+	}
+	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/tickets/%d/events", id), token(ctx), 0, nil, &out)
+	var evs []domain.Event
+	for _, e := range out.Items {
+		evs = append(evs, domain.Event{Action: e.Action, ActorName: e.Actor, At: e.At, Body: e.Body, Internal: e.Internal})
+	}
+	return evs, err
+}
+
+func (t bridgeTickets) List(ctx context.Context, _ domain.Principal, f domain.TicketFilter) (domain.TicketPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(f.Limit)}}
+	if f.EnteCode != "" {
+		q.Set("ente", f.EnteCode)
+	}
+	if f.Level != 0 {
+		q.Set("level", strconv.Itoa(int(f.Level)))
+	}
+	if len(f.Statuses) > 0 {
+		var st []string
+		for _, s := range f.Statuses {
+			st = append(st, string(s))
+		}
+		q.Set("status", strings.Join(st, ","))
+	}
+	if f.Service != "" {
+		q.Set("service", f.Service)
+	}
+	if f.Text != "" {
+		q.Set("q", f.Text)
+	}
+	var out struct {
+		Items []ticketJSON `json:"items"`
+	}
+	err := t.b.call(ctx, http.MethodGet, "/api/v1/tickets?"+q.Encode(), token(ctx), 0, nil, &out)
+	var pg domain.TicketPage
+	for _, tk := range out.Items {
+		pg.Tickets = append(pg.Tickets, tk.ticket())
+	}
+	return pg, err
+}
+
+var actionPaths = map[domain.Action]string{domain.ActionTakeInCharge: "take-in-charge", domain.ActionReply: "replies",
+	domain.ActionNote: "notes", domain.ActionEscalate: "escalate", domain.ActionResolve: "resolve",
+	domain.ActionCloseNotCompetent: "close-not-competent", domain.ActionReopen: "reopen"}
+
+func (t bridgeTickets) Act(ctx context.Context, _ domain.Principal, id int64, version int, a domain.Action, body string) (domain.Ticket, error) {
+	path, ok := actionPaths[a]
+	if !ok {
+		return domain.Ticket{}, domain.Invalid("unknown action")
+	}
+	var in any
+	if body != "" {
+		in = map[string]string{"body": body}
+	}
+	var out ticketJSON
+	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/%s", id, path), token(ctx), version, in, &out)
+	return out.ticket(), err
+}
