@@ -20,7 +20,7 @@ import (
 // the pages call the app layer's use cases directly.
 func APIServices(api http.Handler) Services {
 	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}}
+	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}, Interventions: bridgeInterventions{b}}
 }
 
 type bridge struct{ api http.Handler }
@@ -255,4 +255,68 @@ func (t bridgeTickets) Act(ctx context.Context, _ domain.Principal, id int64, ve
 	var out ticketJSON
 	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/%s", id, path), token(ctx), version, in, &out)
 	return out.ticket(), err
+}
+
+type bridgeInterventions struct{ b *bridge }
+
+type interventionJSON struct {
+	ID          int64                     `json:"id"`
+	Ente        string                    `json:"ente"`
+	Tier        domain.Tier               `json:"tier"`
+	Description string                    `json:"description"`
+	Status      domain.InterventionStatus `json:"status"`
+	PlannedAt   *time.Time                `json:"planned_at"`
+	RequestedAt time.Time                 `json:"requested_at"`
+	Deadline    time.Time                 `json:"deadline"`
+	Outcome     string                    `json:"outcome"`
+	Version     int                       `json:"version"`
+}
+
+func (iv interventionJSON) intervention() domain.Intervention {
+	return domain.Intervention{ID: iv.ID, EnteCode: iv.Ente, Tier: iv.Tier, Description: iv.Description, Status: iv.Status,
+		PlannedAt: iv.PlannedAt, RequestedAt: iv.RequestedAt, Deadline: iv.Deadline, Outcome: iv.Outcome, Version: iv.Version}
+}
+
+func (t bridgeInterventions) List(ctx context.Context, _ domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(f.Limit)}}
+	if f.Ascending {
+		q.Set("sort", "requested_at")
+	}
+	if f.EnteCode != "" {
+		q.Set("ente", f.EnteCode)
+	}
+	if f.TechnicianID != nil {
+		q.Set("technician", strconv.FormatInt(*f.TechnicianID, 10))
+	}
+	if len(f.Statuses) > 0 {
+		var st []string
+		for _, s := range f.Statuses {
+			st = append(st, string(s))
+		}
+		q.Set("status", strings.Join(st, ","))
+	}
+	var out struct {
+		Items []interventionJSON `json:"items"`
+	}
+	err := t.b.call(ctx, http.MethodGet, "/api/v1/interventions?"+q.Encode(), token(ctx), 0, nil, &out)
+	var pg domain.InterventionPage
+	for _, iv := range out.Items {
+		pg.Interventions = append(pg.Interventions, iv.intervention())
+	}
+	return pg, err
+}
+
+func (t bridgeInterventions) Act(ctx context.Context, _ domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error) {
+	in := map[string]any{}
+	switch c.Action {
+	case domain.InterventionSchedule:
+		in["technician_id"], in["planned_at"] = c.TechnicianID, c.PlannedAt.Format(time.RFC3339)
+	case domain.InterventionComplete:
+		in["outcome"] = c.Note
+	case domain.InterventionCancel:
+		in["reason"] = c.Note
+	}
+	var out interventionJSON
+	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/interventions/%d/%s", id, c.Action), token(ctx), version, in, &out)
+	return out.intervention(), err
 }

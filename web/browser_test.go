@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -81,9 +82,18 @@ func (b *browser) open(path string) int64 {
 // submit clicks a button that posts a form and waits for the next page.
 func (b *browser) submit(button string) int64 {
 	b.t.Helper()
+	// A mark on the old document tells when the next one has replaced it.
+	if _, err := chromedp.Run(b.step(), chromedp.Evaluate[chromedp.Void](`window.hdOld = true`)); err != nil {
+		b.t.Fatal(err)
+	}
 	resp, err := chromedp.RunResponse(b.step(), chromedp.Click(chromedp.CSS(button)))
+	if err == nil {
+		_, err = chromedp.Run(b.step(), chromedp.Poll[bool](`!window.hdOld && document.readyState === 'complete'`))
+	}
 	if err != nil {
-		b.t.Fatalf("submit %s: %v", button, err)
+		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
+		main, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
+		b.t.Fatalf("submit %s: %v (page %s: %q)", button, err, loc, main)
 	}
 	return resp.Status
 }
@@ -161,7 +171,7 @@ func (b *browser) checkA11y(name string) {
 func (b *browser) signIn(username, password string) {
 	b.t.Helper()
 	b.open("/")
-	b.do(chromedp.SendKeys(chromedp.CSS("#username"), username), chromedp.SendKeys(chromedp.CSS("#password"), password))
+	b.do(chromedp.SetValue(chromedp.CSS("#username"), username), chromedp.SetValue(chromedp.CSS("#password"), password))
 	if st := b.submit(`form[action="/accedi"] button[type=submit]`); st != http.StatusOK {
 		b.t.Fatalf("sign in as %s: status %d, page %q", username, st, b.text("main"))
 	}
@@ -212,9 +222,9 @@ func TestBrowserJourneys(t *testing.T) {
 		}
 		b.open("/ticket/nuovo")
 		b.checkA11y("nuovo-ticket")
-		b.do(chromedp.SendKeys(chromedp.CSS("#oggetto"), "Il sito non si apre"),
+		b.do(chromedp.SetValue(chromedp.CSS("#oggetto"), "Il sito non si apre"),
 			chromedp.SetValue(chromedp.CSS("#servizio"), "sito_web"),
-			chromedp.SendKeys(chromedp.CSS("#descrizione"), "Da stamattina la home page risponde con un errore."))
+			chromedp.SetValue(chromedp.CSS("#descrizione"), "Da stamattina la home page risponde con un errore."))
 		b.submit(`form[action="/ticket/nuovo"] button[type=submit]`)
 		m := ticketURL.FindStringSubmatch(b.location())
 		if m == nil {
@@ -263,9 +273,9 @@ func TestBrowserJourneys(t *testing.T) {
 		if got := b.text("#stato"); got != "Aperto" {
 			t.Errorf("after taking in charge status = %q, want Aperto", got)
 		}
-		b.do(chromedp.SendKeys(chromedp.CSS("#risposta"), "Stiamo verificando il server web."))
+		b.do(chromedp.SetValue(chromedp.CSS("#risposta"), "Stiamo verificando il server web."))
 		b.submit(`form:has(#risposta) button[type=submit]`)
-		b.do(chromedp.SendKeys(chromedp.CSS("#nota"), "Riavviato il pool PHP: nota solo interna."))
+		b.do(chromedp.SetValue(chromedp.CSS("#nota"), "Riavviato il pool PHP: nota solo interna."))
 		b.submit(`form:has(#nota) button[type=submit]`)
 		b.checkA11y("ticket-operatore")
 
@@ -302,6 +312,37 @@ func TestBrowserJourneys(t *testing.T) {
 		b.checkA11y("errore-404")
 		b.open("/dichiarazione-accessibilita")
 		b.checkA11y("dichiarazione-accessibilita")
+		b.signOut()
+
+		// A technician plans, starts and completes an intervention.
+		d.user(t, "tina", "technician", 0, "")
+		d.user(t, "dario", "ente", 0, "dicomano")
+		iv := d.requestIntervention(t, "olga", "dicomano", "Sostituire la stampante dell'anagrafe")
+		b.signIn("tina", password)
+		b.open("/interventi")
+		if got := b.text("#da-pianificare"); !strings.Contains(got, "Sostituire la stampante") {
+			t.Fatalf("the request is not among those to plan: %q", got)
+		}
+		b.checkA11y("interventi-tecnico")
+		sel := fmt.Sprintf("#intervento-%d", iv)
+		b.do(chromedp.SetValue(chromedp.CSS(sel+" input[name=quando]"), time.Now().Add(24*time.Hour).Format("2006-01-02T15:04")))
+		b.submit(sel + " button[type=submit]")
+		if got := b.text(sel + " .stato-intervento"); got != "Pianificato" {
+			t.Fatalf("after planning the status is %q: %q", got, b.text("main"))
+		}
+		b.submit(sel + " button[type=submit]")
+		if got := b.text(sel + " .stato-intervento"); got != "In corso" {
+			t.Fatalf("after starting the status is %q", got)
+		}
+		b.do(chromedp.SetValue(chromedp.CSS(sel+" textarea"), "Stampante sostituita e configurata."))
+		b.submit(sel + " button[type=submit]")
+		b.signOut()
+		b.signIn("dario", password)
+		b.open("/interventi")
+		if got := b.text(sel); !strings.Contains(got, "Completato") || !strings.Contains(got, "Stampante sostituita") {
+			t.Errorf("the ente does not see the completed intervention: %q", got)
+		}
+		b.checkA11y("interventi-ente")
 		b.signOut()
 	})
 }

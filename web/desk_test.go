@@ -1,7 +1,9 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -86,4 +88,30 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 		t.Fatal(err)
 	}
 	return APIServices(srv), srv
+}
+
+// requestIntervention asks for an intervention through the API, as an
+// operator would from another tool.
+func (d *desk) requestIntervention(t *testing.T, username, ente, description string) int64 {
+	t.Helper()
+	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"ente": ente, "tier": "4h", "description": description})
+	req, _ := http.NewRequest(http.MethodPost, d.url+"/api/v1/interventions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		t.Fatalf("request intervention: %s", resp.Status)
+	}
+	return out.ID
 }
