@@ -20,7 +20,7 @@ import (
 // the pages call the app layer's use cases directly.
 func APIServices(api http.Handler) Services {
 	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}, Interventions: bridgeInterventions{b}}
+	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}, Interventions: bridgeInterventions{b}, Reports: bridgeReports{b}}
 }
 
 type bridge struct{ api http.Handler }
@@ -44,6 +44,10 @@ func (r *recorder) WriteHeader(s int) { r.status = s }
 // call sends one request to the API and decodes the answer into out, or
 // its problem+json into a domain error with the problem's code.
 func (b *bridge) call(ctx context.Context, method, path, token string, ifMatch int, in, out any) error {
+	return b.callAccept(ctx, method, path, token, ifMatch, "", in, out)
+}
+
+func (b *bridge) callAccept(ctx context.Context, method, path, token string, ifMatch int, accept string, in, out any) error {
 	var body bytes.Buffer
 	if in != nil {
 		if err := json.NewEncoder(&body).Encode(in); err != nil {
@@ -64,6 +68,9 @@ func (b *bridge) call(ctx context.Context, method, path, token string, ifMatch i
 	if ifMatch > 0 {
 		req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, ifMatch))
 	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
 	rec := &recorder{h: http.Header{}}
 	b.api.ServeHTTP(rec, req)
 	if rec.status >= 400 {
@@ -77,7 +84,11 @@ func (b *bridge) call(ctx context.Context, method, path, token string, ifMatch i
 		}
 		return &domain.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
 	}
-	if out == nil {
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		*o = rec.body.Bytes()
 		return nil
 	}
 	return json.Unmarshal(rec.body.Bytes(), out)
@@ -216,11 +227,7 @@ func (t bridgeTickets) List(ctx context.Context, _ domain.Principal, f domain.Ti
 		q.Set("level", strconv.Itoa(int(f.Level)))
 	}
 	if len(f.Statuses) > 0 {
-		var st []string
-		for _, s := range f.Statuses {
-			st = append(st, string(s))
-		}
-		q.Set("status", strings.Join(st, ","))
+		q.Set("status", commaList(f.Statuses))
 	}
 	if f.Service != "" {
 		q.Set("service", f.Service)
@@ -289,11 +296,7 @@ func (t bridgeInterventions) List(ctx context.Context, _ domain.Principal, f dom
 		q.Set("technician", strconv.FormatInt(*f.TechnicianID, 10))
 	}
 	if len(f.Statuses) > 0 {
-		var st []string
-		for _, s := range f.Statuses {
-			st = append(st, string(s))
-		}
-		q.Set("status", strings.Join(st, ","))
+		q.Set("status", commaList(f.Statuses))
 	}
 	var out struct {
 		Items []interventionJSON `json:"items"`
@@ -319,4 +322,28 @@ func (t bridgeInterventions) Act(ctx context.Context, _ domain.Principal, id int
 	var out interventionJSON
 	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/interventions/%d/%s", id, c.Action), token(ctx), version, in, &out)
 	return out.intervention(), err
+}
+
+// commaList is the API's form of a multi-valued filter.
+func commaList[S ~string](vs []S) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ",")
+}
+
+type bridgeReports struct{ b *bridge }
+
+func (t bridgeReports) Annual(ctx context.Context, _ domain.Principal, year int) (AnnualReport, error) {
+	var out AnnualReport
+	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d", year), token(ctx), 0, nil, &out)
+	return out, err
+}
+
+func (t bridgeReports) AnnualCSV(ctx context.Context, _ domain.Principal, year int, section string) ([]byte, error) {
+	var out []byte
+	q := url.Values{"section": {section}, "locale": {"it"}}
+	err := t.b.callAccept(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, q.Encode()), token(ctx), 0, "text/csv", nil, &out)
+	return out, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -344,5 +345,44 @@ func TestBrowserJourneys(t *testing.T) {
 		}
 		b.checkA11y("interventi-ente")
 		b.signOut()
+
+		// The annual report page shows the API's figures.
+		year := time.Now().In(rome(t)).Year()
+		want := d.annualReport(t, "olga", year)
+		b.signIn("olga", password)
+		b.open(fmt.Sprintf("/report?anno=%d", year))
+		b.checkA11y("relazione-annuale")
+		cells, err := chromedp.Run(b.step(), chromedp.Evaluate[[][]string](`[...document.querySelectorAll('#tabella-help-desk tbody tr')].map(r => [...r.children].map(c => c.textContent.trim()))`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows := append(want.HelpDesk.Rows, want.HelpDesk.Total)
+		if len(cells) != len(rows) {
+			t.Fatalf("help-desk table has %d rows, want %d", len(cells), len(rows))
+		}
+		for i, row := range rows {
+			got := cells[i]
+			exp := []string{itNumber(row.Previous.Gestiti), itNumber(row.Current.Gestiti), itNumber(row.Current.Risolto),
+				itNumber(row.Current.NonDiCompetenza), itNumber(row.Current.Aperto), itNumber(row.Current.Nuovo), itPercent(row.Current.ResolvedPercent, false, 1)}
+			if g := []string{got[1], got[2], got[4], got[5], got[6], got[7], got[8]}; strings.Join(g, "|") != strings.Join(exp, "|") {
+				t.Errorf("help-desk row %d = %v, want %v (from the API)", i, g, exp)
+			}
+		}
+		if want.HelpDesk.Total.Current.Gestiti < 1 {
+			t.Errorf("the report counts no ticket this year: %+v", want.HelpDesk.Total)
+		}
+		req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/csv?sezione=help_desk", year), nil)
+		for _, c := range b.cookies() {
+			req.AddCookie(c)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(csv), ";") {
+			t.Errorf("CSV download: %s %q %q", resp.Status, resp.Header.Get("Content-Type"), csv)
+		}
 	})
 }

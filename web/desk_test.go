@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -114,4 +115,33 @@ func (d *desk) requestIntervention(t *testing.T, username, ente, description str
 		t.Fatalf("request intervention: %s", resp.Status)
 	}
 	return out.ID
+}
+
+func rome(t *testing.T) *time.Location {
+	l, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// annualReport reads the annual report from the API.
+func (d *desk) annualReport(t *testing.T, username string, year int) AnnualReport {
+	t.Helper()
+	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out AnnualReport
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		t.Fatalf("annual report: %s", resp.Status)
+	}
+	return out
 }

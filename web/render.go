@@ -89,7 +89,18 @@ func (h *Handler) funcs() template.FuncMap {
 		},
 		"service":  func(s string) string { return label(serviceLabels, s) },
 		"services": func() []string { return domain.Services },
-		"level":    func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
+		"num":      itNumber,
+		"share":    func(v *float64) string { return itPercent(v, true, 1) },
+		"pct":      func(v float64) string { return itPercent(&v, false, 1) },
+		"pct1":     func(v *float64) string { return itPercent(v, false, 1) },
+		"deref":    func(l *domain.Level) domain.Level { return *l },
+		"signed": func(v *int64) string {
+			if *v > 0 {
+				return "+" + itNumber(*v) + "%"
+			}
+			return itNumber(*v) + "%"
+		},
+		"level": func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
 	}
 }
 

@@ -63,6 +63,7 @@ type Services struct {
 	Auth          Auth
 	Tickets       Tickets
 	Interventions Interventions
+	Reports       Reports
 }
 
 // Config holds the pages' settings.
@@ -79,6 +80,7 @@ type Handler struct {
 	auth          Auth
 	tickets       Tickets
 	interventions Interventions
+	reports       Reports
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -101,7 +103,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -127,7 +129,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 // (which keeps /api/v1 and its probes).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/"} {
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/"} {
 		mux.Handle(p, h)
 	}
 }
@@ -144,6 +146,8 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("POST /ticket/nuovo", h.signedIn(h.ticketCreate))
 	h.mux.HandleFunc("GET /ticket/{id}", h.signedIn(h.ticketShow))
 	h.mux.HandleFunc("POST /ticket/{id}/azione", h.signedIn(h.ticketAct))
+	h.mux.HandleFunc("GET /report", h.signedIn(h.report))
+	h.mux.HandleFunc("GET /report/{anno}/csv", h.signedIn(h.reportCSV))
 	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
 	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
 }
