@@ -235,6 +235,12 @@ func (t bridgeTickets) List(ctx context.Context, _ domain.Principal, f domain.Ti
 	if f.Text != "" {
 		q.Set("q", f.Text)
 	}
+	if f.SLAState != "" {
+		q.Set("sla_state", string(f.SLAState))
+	}
+	if f.SLADueBefore != nil {
+		q.Set("sla_due_within", f.SLADueBefore.Sub(f.Now).Round(time.Second).String())
+	}
 	var out struct {
 		Items []ticketJSON `json:"items"`
 	}

@@ -269,6 +269,18 @@ func TestBrowserJourneys(t *testing.T) {
 			t.Errorf("the queue lacks the new ticket: %q", list)
 		}
 		b.checkA11y("coda")
+		for _, q := range []string{"sla=rischio", "sla=scaduti", "livello=2", "stato=risolto", "testo=stampante"} {
+			if st := b.open("/ticket?" + q); st != http.StatusOK {
+				t.Errorf("queue filtered by %s answered %d: %q", q, st, b.text("main"))
+			}
+			if strings.Contains(b.text("main"), "Il sito non si apre") {
+				t.Errorf("queue filtered by %s lists the new ticket, which does not match", q)
+			}
+		}
+		b.open("/ticket?stato=nuovo&livello=1&ente=firenze&servizio=sito_web&testo=sito")
+		if !strings.Contains(b.text("main"), "Il sito non si apre") {
+			t.Errorf("queue filtered to match the new ticket lacks it: %q", b.text("main"))
+		}
 		b.open("/ticket/" + id)
 		b.submit(`button[value=take_in_charge]`)
 		if got := b.text("#stato"); got != "Aperto" {

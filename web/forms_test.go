@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -43,9 +44,12 @@ func TestQueueFilter(t *testing.T) {
 		{"livello=3", 1, 0, nil},
 		{"stato=chiuso", 1, 0, nil},
 		{"testo=" + strings.Repeat("x", 201), 1, 0, nil},
+		{"sla=rischio", 0, 0, nil},
+		{"sla=scaduti", 0, 0, nil},
+		{"sla=forse", 1, 0, nil},
 	} {
 		r := httptest.NewRequest("GET", "/ticket?"+tc.query, nil)
-		_, f, errs := parseQueueFilter(r)
+		_, f, errs := parseQueueFilter(r, time.Now())
 		if len(errs) != tc.errs || f.Level != tc.level || len(f.Statuses) != len(tc.status) {
 			t.Errorf("%q: errors %v, level %d, statuses %v; want %d errors, level %d, statuses %v", tc.query, errs, f.Level, f.Statuses, tc.errs, tc.level, tc.status)
 		}

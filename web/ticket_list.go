@@ -17,14 +17,28 @@ type queueFilter struct {
 	Status  string
 	Service string
 	Text    string
+	SLA     string // "rischio": a running clock due within atRisk; "scaduti": breached
 }
 
-func parseQueueFilter(r *http.Request) (queueFilter, domain.TicketFilter, []string) {
+// atRisk is how close a deadline must be for the queue's "a rischio" filter.
+const atRisk = time.Hour
+
+func parseQueueFilter(r *http.Request, now time.Time) (queueFilter, domain.TicketFilter, []string) {
 	q := r.URL.Query()
 	f := queueFilter{Level: q.Get("livello"), Ente: strings.TrimSpace(q.Get("ente")), Status: q.Get("stato"),
-		Service: strings.TrimSpace(q.Get("servizio")), Text: strings.TrimSpace(q.Get("testo"))}
-	df := domain.TicketFilter{EnteCode: f.Ente, Service: f.Service, Text: f.Text, Limit: 100}
+		Service: strings.TrimSpace(q.Get("servizio")), Text: strings.TrimSpace(q.Get("testo")), SLA: q.Get("sla")}
+	df := domain.TicketFilter{EnteCode: f.Ente, Service: f.Service, Text: f.Text, Limit: 100, Now: now}
 	var errs []string
+	switch f.SLA {
+	case "":
+	case "rischio":
+		due := now.Add(atRisk)
+		df.SLAState, df.SLADueBefore = domain.SLARunning, &due
+	case "scaduti":
+		df.SLAState = domain.SLABreached
+	default:
+		errs = append(errs, "La situazione SLA indicata non esiste.")
+	}
 	switch f.Level {
 	case "":
 	case "1", "2":
@@ -60,6 +74,7 @@ type ticketRow struct {
 	Due      time.Time // the nearest deadline of a running SLA clock
 	DueState domain.SLAState
 	DueCode  domain.SLACode
+	AtRisk   bool // running and due within atRisk
 }
 
 func rowOf(t domain.Ticket, now time.Time) ticketRow {
@@ -69,20 +84,20 @@ func rowOf(t domain.Ticket, now time.Time) ticketRow {
 			r.Due, r.DueState, r.DueCode = c.Deadline, c.State(now), c.Code
 		}
 	}
+	r.AtRisk = r.DueState == domain.SLARunning && r.Due.Sub(now) <= atRisk
 	return r
 }
 
 // ticketList is "I miei ticket" for ente staff and the queue for the help
 // desk, nearest SLA deadline first.
 func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request, s *session) {
-	f, df, errs := parseQueueFilter(r)
+	now := h.cfg.Now()
+	f, df, errs := parseQueueFilter(r, now)
 	title := "Coda dei ticket"
 	if s.P.Role == domain.RoleEnte {
 		title = "I miei ticket"
 		df.EnteCode = s.P.EnteCode
 	}
-	now := h.cfg.Now()
-	df.Now = now
 	var rows []ticketRow
 	if len(errs) == 0 {
 		pg, err := h.tickets.List(r.Context(), s.P, df)
