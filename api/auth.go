@@ -2,10 +2,10 @@ package api
 
 import (
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"strconv"
 	"strings"
@@ -48,22 +48,22 @@ func mustPrincipal(c *gin.Context) domain.Principal {
 	return p
 }
 
-// randomSecret returns n random bytes, base64url-encoded.
-func randomSecret(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func sha(s string) []byte {
-	h := sha256.Sum256([]byte(s))
-	return h[:]
-}
+// randomSecret and sha are the app's, so that API tokens and refresh
+// tokens are made and stored alike.
+var (
+	randomSecret = app.RandomSecret
+	sha          = app.HashSecret
+)
 
 // HashPassword hashes a password for storage.
 func HashPassword(password string, cost int) (string, error) {
 	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(h), err
+}
+
+// passwordMatches is the bcrypt comparison the auth use cases are given.
+func passwordMatches(hash, password string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
 // dummyHash is compared against when the username does not exist, so that
@@ -218,48 +218,30 @@ func (s *Server) login(c *gin.Context) {
 		failf(c, domain.CodeTooManyRequests, "too many failed logins for this account; try again in %d seconds", int(wait.Seconds())+1)
 		return
 	}
-	u, err := s.store.UserByUsername(c.Request.Context(), req.Username)
-	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+	u, refresh, err := s.auth.Login(c.Request.Context(), req.Username, req.Password)
+	if errors.Is(err, app.ErrWrongCredentials) {
+		s.throttle.failed(account, s.cfg.Now())
+	}
+	if err != nil {
 		fail(c, err)
 		return
 	}
-	hash := dummyHash
-	if err == nil {
-		hash = []byte(u.PasswordHash)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || err != nil || !u.Active {
-		s.throttle.failed(account, s.cfg.Now())
-		failf(c, domain.CodeUnauthenticated, "wrong username or password")
-		return
-	}
 	s.throttle.reset(account)
-	s.respondTokens(c, u, "")
+	s.respondTokens(c, u, refresh)
 }
 
-// respondTokens issues an access token and a refresh token of the family
-// (a new family for a login).
+// respondTokens issues an access token to go with the refresh token.
 func (s *Server) respondTokens(c *gin.Context, u domain.User, refresh string) {
 	access, err := s.issueAccess(u)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	if refresh == "" {
-		refresh = newRefreshToken()
-		family := randomSecret(12)
-		if err := s.store.CreateRefreshToken(c.Request.Context(), u.ID, family, sha(refresh), s.now(), s.now().Add(s.cfg.RefreshTTL)); err != nil {
-			fail(c, err)
-			return
-		}
-	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, tokenResponse{
 		AccessToken: access, TokenType: "Bearer", ExpiresIn: int(s.cfg.AccessTTL.Seconds()), RefreshToken: refresh,
 	})
 }
-
-// newRefreshToken is an opaque secret; only its hash is stored.
-func newRefreshToken() string { return "rt_" + randomSecret(32) }
 
 // refresh rotates a refresh token: the old one is spent, a new one of the
 // same family is returned. Presenting a spent token revokes the family.
@@ -269,12 +251,7 @@ func (s *Server) refresh(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if req.RefreshToken == "" || len(req.RefreshToken) > 200 {
-		fail(c, domain.Invalid("refresh_token is required", domain.FieldError{Field: "refresh_token", Detail: "is required"}))
-		return
-	}
-	next := newRefreshToken()
-	u, err := s.store.RotateRefreshToken(c.Request.Context(), sha(req.RefreshToken), sha(next), s.now(), s.now().Add(s.cfg.RefreshTTL))
+	u, next, err := s.auth.Refresh(c.Request.Context(), req.RefreshToken)
 	if err != nil {
 		fail(c, err)
 		return

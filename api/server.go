@@ -4,6 +4,7 @@ package api
 
 import (
 	"context"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -121,6 +122,10 @@ type Server struct {
 	rome     *time.Location
 	policies map[string]Policy
 	draining atomic.Bool
+
+	// The use cases the handlers call.
+	tickets *app.Tickets
+	auth    *app.Auth
 }
 
 // New builds the server and its routes.
@@ -135,6 +140,9 @@ func New(cfg Config, store Store) (*Server, error) {
 		cfg: cfg, store: store, engine: gin.New(), registry: prometheus.NewRegistry(),
 		throttle: newLoginThrottle(5, 15*time.Minute), rome: rome,
 	}
+	clock := app.Clock(cfg.Now)
+	s.tickets = app.NewTickets(store, clock)
+	s.auth = app.NewAuth(store, clock, app.AuthConfig{RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(dummyHash)})
 	s.metrics = newMetrics(s.registry)
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err

@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
 	"strconv"
 	"time"
@@ -89,23 +89,10 @@ func (s *Server) createTicket(c *gin.Context) {
 		return
 	}
 	p := mustPrincipal(c)
-	n := domain.NewTicket{EnteCode: req.Ente, Subject: req.Subject, Description: req.Description,
-		Service: req.Service, Channel: req.Channel, Level: 1}
-	if p.Role == domain.RoleEnte {
-		if req.Level != nil {
-			fail(c, &domain.Error{Code: domain.CodeForbidden, Message: "ente users cannot choose the level; the help desk triages it",
-				Fields: []domain.FieldError{{Field: "level", Detail: "may not be set by an ente user"}}})
-			return
-		}
-		if n.EnteCode == "" {
-			n.EnteCode = p.EnteCode
-		}
-	}
-	if req.Level != nil {
-		n.Level = *req.Level
-	}
+	open := app.OpenTicket{Ente: req.Ente, Subject: req.Subject, Description: req.Description,
+		Service: req.Service, Channel: req.Channel, Level: req.Level}
 	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
-		t, err := s.openTicket(ctx, n, p)
+		t, err := s.tickets.Open(ctx, p, open)
 		if err != nil {
 			return domain.StoredResponse{}, err
 		}
@@ -114,37 +101,11 @@ func (s *Server) createTicket(c *gin.Context) {
 	})
 }
 
-// openTicket validates, starts the SLA clocks on the ente's calendar with
-// the targets in force, and stores the ticket.
-func (s *Server) openTicket(ctx context.Context, n domain.NewTicket, p domain.Principal) (domain.Ticket, error) {
-	if err := n.Validate(); err != nil {
-		return domain.Ticket{}, err
-	}
-	if _, err := s.store.GetEnte(ctx, n.EnteCode); err != nil {
-		if errors.Is(err, domain.ErrNotFound) {
-			return domain.Ticket{}, &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", n.EnteCode),
-				Fields: []domain.FieldError{{Field: "ente", Detail: "is not a known ente code"}}}
-		}
-		return domain.Ticket{}, err
-	}
-	cal, err := s.store.Calendar(ctx, n.EnteCode)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	targets, err := s.store.SLATargets(ctx)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	t, opened, err := domain.Open(n, p, s.now(), targets, cal)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	return s.store.CreateTicket(ctx, t, opened)
-}
-
 // visibleTicket loads the ticket of the path for the principal.
 func (s *Server) visibleTicket(c *gin.Context) (domain.Ticket, bool) {
-	return visible(c, "ticket", s.store.GetTicket, func(t domain.Ticket) string { return t.EnteCode })
+	return byPathID(c, func(ctx context.Context, id int64) (domain.Ticket, error) {
+		return s.tickets.Get(ctx, mustPrincipal(c), id)
+	})
 }
 
 func (s *Server) getTicket(c *gin.Context) {
@@ -181,20 +142,17 @@ func (s *Server) eventJSON(e domain.Event) eventJSON {
 }
 
 func (s *Server) ticketEvents(c *gin.Context) {
-	t, ok := s.visibleTicket(c)
-	if !ok {
-		return
-	}
-	evs, err := s.store.TicketEvents(c.Request.Context(), t.ID)
+	id, err := pathID(c, "id")
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := []eventJSON{}
-	for _, e := range domain.VisibleEvents(mustPrincipal(c), evs) {
-		out = append(out, s.eventJSON(e))
+	evs, err := s.tickets.Events(c.Request.Context(), mustPrincipal(c), id)
+	if err != nil {
+		fail(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": out})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(evs, s.eventJSON)})
 }
 
 // ticketActionPaths maps each action's URL segment to the action.
@@ -228,23 +186,15 @@ func (s *Server) ticketAction(a domain.Action) gin.HandlerFunc {
 			fail(c, err)
 			return
 		}
-		t, ok := s.visibleTicket(c)
-		if !ok {
-			return
-		}
-		ctx := c.Request.Context()
-		cal, err := s.store.Calendar(ctx, t.EnteCode)
+		id, err := pathID(c, "id")
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		cmd := domain.Command{Action: a, By: mustPrincipal(c), At: s.now(), Body: req.Body}
-		t, _, err = s.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
-			if err := checkVersion(want, hasIfMatch, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
-				return domain.Event{}, err
-			}
-			return t.Apply(cmd, cal)
-		})
+		if !hasIfMatch {
+			want = app.AnyVersion
+		}
+		t, err := s.tickets.Apply(c.Request.Context(), mustPrincipal(c), id, a, req.Body, want)
 		if err != nil {
 			fail(c, err)
 			return
@@ -366,7 +316,7 @@ func (s *Server) listTickets(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page, err := s.store.ListTickets(c.Request.Context(), f)
+	page, err := s.tickets.List(c.Request.Context(), f)
 	if err != nil {
 		fail(c, err)
 		return

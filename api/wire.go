@@ -132,6 +132,18 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 // principal. Another ente's object answers as not found, so that its
 // existence does not leak; kind names the object in that answer.
 func visible[T any](c *gin.Context, kind string, get func(context.Context, int64) (T, error), enteOf func(T) string) (T, bool) {
+	return byPathID(c, func(ctx context.Context, id int64) (T, error) {
+		v, err := get(ctx, id)
+		if err == nil && !mustPrincipal(c).SeesEnte(enteOf(v)) {
+			err = domain.Errorf(domain.CodeNotFound, "%s %d not found", kind, id)
+		}
+		return v, err
+	})
+}
+
+// byPathID loads the object named by the :id path parameter, answering
+// the problem itself when that fails.
+func byPathID[T any](c *gin.Context, get func(context.Context, int64) (T, error)) (T, bool) {
 	var zero T
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -139,9 +151,6 @@ func visible[T any](c *gin.Context, kind string, get func(context.Context, int64
 		return zero, false
 	}
 	v, err := get(c.Request.Context(), id)
-	if err == nil && !mustPrincipal(c).SeesEnte(enteOf(v)) {
-		err = domain.Errorf(domain.CodeNotFound, "%s %d not found", kind, id)
-	}
 	if err != nil {
 		fail(c, err)
 		return zero, false

@@ -1,0 +1,137 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// TicketStore is what the ticket use cases need from persistence.
+type TicketStore interface {
+	GetEnte(ctx context.Context, code string) (domain.Ente, error)
+	Calendar(ctx context.Context, enteCode string) (domain.Calendar, error)
+	SLATargets(ctx context.Context) (domain.SLATargets, error)
+	CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error)
+	GetTicket(ctx context.Context, id int64) (domain.Ticket, error)
+	UpdateTicket(ctx context.Context, id int64, fn func(*domain.Ticket) (domain.Event, error)) (domain.Ticket, domain.Event, error)
+	TicketEvents(ctx context.Context, ticketID int64) ([]domain.Event, error)
+	ListTickets(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
+}
+
+// Tickets are the use cases of tickets.
+type Tickets struct {
+	store TicketStore
+	now   Clock
+}
+
+// NewTickets builds the ticket use cases.
+func NewTickets(store TicketStore, now Clock) *Tickets { return &Tickets{store: store, now: now} }
+
+// OpenTicket is a request to open a ticket. Level nil means "not chosen".
+type OpenTicket struct {
+	Ente        string
+	Subject     string
+	Description string
+	Service     string
+	Channel     domain.Channel
+	Level       *domain.Level
+}
+
+// Open validates the request, starts the SLA clocks on the ente's calendar
+// with the targets in force, and stores the ticket. Ente users may not
+// choose the level (the help desk triages it) and open for their own ente
+// by default.
+func (u *Tickets) Open(ctx context.Context, p domain.Principal, req OpenTicket) (domain.Ticket, error) {
+	n := domain.NewTicket{EnteCode: req.Ente, Subject: req.Subject, Description: req.Description,
+		Service: req.Service, Channel: req.Channel, Level: 1}
+	if p.Role == domain.RoleEnte {
+		if req.Level != nil {
+			return domain.Ticket{}, &domain.Error{Code: domain.CodeForbidden, Message: "ente users cannot choose the level; the help desk triages it",
+				Fields: []domain.FieldError{{Field: "level", Detail: "may not be set by an ente user"}}}
+		}
+		if n.EnteCode == "" {
+			n.EnteCode = p.EnteCode
+		}
+	}
+	if req.Level != nil {
+		n.Level = *req.Level
+	}
+	if err := n.Validate(); err != nil {
+		return domain.Ticket{}, err
+	}
+	if _, err := u.store.GetEnte(ctx, n.EnteCode); err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return domain.Ticket{}, unknownEnte(n.EnteCode)
+		}
+		return domain.Ticket{}, err
+	}
+	cal, err := u.store.Calendar(ctx, n.EnteCode)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	targets, err := u.store.SLATargets(ctx)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	t, opened, err := domain.Open(n, p, u.now.read(), targets, cal)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	return u.store.CreateTicket(ctx, t, opened)
+}
+
+// Get returns a ticket the principal may see; another ente's ticket is
+// not found.
+func (u *Tickets) Get(ctx context.Context, p domain.Principal, id int64) (domain.Ticket, error) {
+	t, err := u.store.GetTicket(ctx, id)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	return t, notFoundFor(p, t.EnteCode, "ticket", id)
+}
+
+// Events returns the history of a ticket as the principal may see it
+// (ente users do not see internal notes).
+func (u *Tickets) Events(ctx context.Context, p domain.Principal, id int64) ([]domain.Event, error) {
+	t, err := u.Get(ctx, p, id)
+	if err != nil {
+		return nil, err
+	}
+	evs, err := u.store.TicketEvents(ctx, t.ID)
+	if err != nil {
+		return nil, err
+	}
+	return domain.VisibleEvents(p, evs), nil
+}
+
+// Apply carries out one action on a ticket under its row lock. version is
+// the version the caller read, or AnyVersion.
+func (u *Tickets) Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error) {
+	t, err := u.Get(ctx, p, id)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	cal, err := u.store.Calendar(ctx, t.EnteCode)
+	if err != nil {
+		return domain.Ticket{}, err
+	}
+	cmd := domain.Command{Action: a, By: p, At: u.now.read(), Body: body}
+	t, _, err = u.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
+		if err := checkVersion(version, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
+			return domain.Event{}, err
+		}
+		return t.Apply(cmd, cal)
+	})
+	return t, err
+}
+
+// List returns one page of the tickets a filter matches; f.Now, when
+// zero, is this use case's now.
+func (u *Tickets) List(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error) {
+	if f.Now.IsZero() {
+		f.Now = u.now.read()
+	}
+	return u.store.ListTickets(ctx, f)
+}
