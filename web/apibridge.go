@@ -14,13 +14,14 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// APIServices serves the pages through the HTTP API's own handlers, called
-// in process: the login throttle, refresh rotation and reuse detection,
-// visibility and If-Match are the API's, not copies. It stands in until
-// the pages call the app layer's use cases directly.
+// APIServices serves the pages' sign-in, interventions and reports through
+// the HTTP API's own handlers, called in process: the login throttle,
+// access tokens, refresh rotation and reuse detection, visibility and
+// If-Match are the API's, not copies. It stands in for the use cases the
+// app layer does not have yet; tickets already come from app.Tickets.
 func APIServices(api http.Handler) Services {
 	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, Tickets: bridgeTickets{b}, Interventions: bridgeInterventions{b}, Reports: bridgeReports{b}}
+	return Services{Auth: bridgeAuth{b}, Interventions: bridgeInterventions{b}, Reports: bridgeReports{b}}
 }
 
 type bridge struct{ api http.Handler }
@@ -142,8 +143,6 @@ func (a bridgeAuth) Logout(ctx context.Context, refresh string) error {
 	return nil
 }
 
-type bridgeTickets struct{ b *bridge }
-
 // token is the principal's access token; the pages keep it in the context.
 func token(ctx context.Context) string {
 	s, _ := ctx.Value(accessKey{}).(string)
@@ -151,124 +150,6 @@ func token(ctx context.Context) string {
 }
 
 type accessKey struct{}
-
-type clockJSON struct {
-	Code      domain.SLACode `json:"code"`
-	StartedAt time.Time      `json:"started_at"`
-	Deadline  time.Time      `json:"deadline"`
-	StoppedAt *time.Time     `json:"stopped_at"`
-}
-
-type ticketJSON struct {
-	ID          int64          `json:"id"`
-	Ente        string         `json:"ente"`
-	Subject     string         `json:"subject"`
-	Description string         `json:"description"`
-	Service     string         `json:"service"`
-	Channel     domain.Channel `json:"channel"`
-	Level       domain.Level   `json:"level"`
-	Status      domain.Status  `json:"status"`
-	OpenedAt    time.Time      `json:"opened_at"`
-	ClosedAt    *time.Time     `json:"closed_at"`
-	Reason      string         `json:"reason"`
-	Version     int            `json:"version"`
-	SLA         []clockJSON    `json:"sla"`
-}
-
-func (t ticketJSON) ticket() domain.Ticket {
-	out := domain.Ticket{ID: t.ID, EnteCode: t.Ente, Subject: t.Subject, Description: t.Description, Service: t.Service,
-		Channel: t.Channel, Level: t.Level, Status: t.Status, OpenedAt: t.OpenedAt, ClosedAt: t.ClosedAt, Reason: t.Reason, Version: t.Version}
-	for _, c := range t.SLA {
-		out.Clocks = append(out.Clocks, domain.SLAClock{Code: c.Code, StartedAt: c.StartedAt, Deadline: c.Deadline, StoppedAt: c.StoppedAt})
-	}
-	return out
-}
-
-func (t bridgeTickets) Open(ctx context.Context, _ domain.Principal, n domain.NewTicket) (domain.Ticket, error) {
-	in := map[string]any{"subject": n.Subject, "description": n.Description, "service": n.Service, "channel": n.Channel}
-	if n.EnteCode != "" {
-		in["ente"] = n.EnteCode
-	}
-	var out ticketJSON
-	err := t.b.call(ctx, http.MethodPost, "/api/v1/tickets", token(ctx), 0, in, &out)
-	return out.ticket(), err
-}
-
-func (t bridgeTickets) Get(ctx context.Context, _ domain.Principal, id int64) (domain.Ticket, error) {
-	var out ticketJSON
-	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/tickets/%d", id), token(ctx), 0, nil, &out)
-	return out.ticket(), err
-}
-
-func (t bridgeTickets) Events(ctx context.Context, _ domain.Principal, id int64) ([]domain.Event, error) {
-	var out struct {
-		Items []struct {
-			Action   domain.Action `json:"action"`
-			Actor    string        `json:"actor"`
-			At       time.Time     `json:"at"`
-			Body     string        `json:"body"`
-			Internal bool          `json:"internal"`
-		} `json:"items"`
-	}
-	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/tickets/%d/events", id), token(ctx), 0, nil, &out)
-	var evs []domain.Event
-	for _, e := range out.Items {
-		evs = append(evs, domain.Event{Action: e.Action, ActorName: e.Actor, At: e.At, Body: e.Body, Internal: e.Internal})
-	}
-	return evs, err
-}
-
-func (t bridgeTickets) List(ctx context.Context, _ domain.Principal, f domain.TicketFilter) (domain.TicketPage, error) {
-	q := url.Values{"limit": {strconv.Itoa(f.Limit)}}
-	if f.EnteCode != "" {
-		q.Set("ente", f.EnteCode)
-	}
-	if f.Level != 0 {
-		q.Set("level", strconv.Itoa(int(f.Level)))
-	}
-	if len(f.Statuses) > 0 {
-		q.Set("status", commaList(f.Statuses))
-	}
-	if f.Service != "" {
-		q.Set("service", f.Service)
-	}
-	if f.Text != "" {
-		q.Set("q", f.Text)
-	}
-	if f.SLAState != "" {
-		q.Set("sla_state", string(f.SLAState))
-	}
-	if f.SLADueBefore != nil {
-		q.Set("sla_due_within", f.SLADueBefore.Sub(f.Now).Round(time.Second).String())
-	}
-	var out struct {
-		Items []ticketJSON `json:"items"`
-	}
-	err := t.b.call(ctx, http.MethodGet, "/api/v1/tickets?"+q.Encode(), token(ctx), 0, nil, &out)
-	var pg domain.TicketPage
-	for _, tk := range out.Items {
-		pg.Tickets = append(pg.Tickets, tk.ticket())
-	}
-	return pg, err
-}
-
-var actionPaths = map[domain.Action]string{domain.ActionTakeInCharge: "take-in-charge", domain.ActionReply: "replies",
-	domain.ActionNote: "notes", domain.ActionEscalate: "escalate", domain.ActionResolve: "resolve",
-	domain.ActionCloseNotCompetent: "close-not-competent", domain.ActionReopen: "reopen"}
-
-func (t bridgeTickets) Act(ctx context.Context, _ domain.Principal, id int64, version int, a domain.Action, body string) (domain.Ticket, error) {
-	path, ok := actionPaths[a]
-	if !ok {
-		return domain.Ticket{}, domain.Invalid("unknown action")
-	}
-	var in any
-	if body != "" {
-		in = map[string]string{"body": body}
-	}
-	var out ticketJSON
-	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/%s", id, path), token(ctx), version, in, &out)
-	return out.ticket(), err
-}
 
 type bridgeInterventions struct{ b *bridge }
 

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/repository"
 )
@@ -76,7 +77,7 @@ func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.svc.Tickets.Act(ctx, p, n, tk.Version, domain.ActionNote, "Nota di un collega."); err != nil {
+	if _, err := d.svc.Tickets.Apply(ctx, p, n, domain.ActionNote, "Nota di un collega.", tk.Version); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -88,7 +89,9 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return APIServices(srv), srv
+	svc := APIServices(srv)
+	svc.Tickets = app.NewTickets(s, app.Clock(time.Now))
+	return svc, srv
 }
 
 // requestIntervention asks for an intervention through the API, as an

@@ -38,7 +38,7 @@ func (h *Handler) ticketAct(w http.ResponseWriter, r *http.Request, s *session) 
 		h.showTicket(w, r, s, id, ticketView{Errors: []string{"Azione o versione della pagina non valide."}})
 		return
 	}
-	_, err := h.tickets.Act(r.Context(), s.P, id, f.Version, f.Action, f.Body)
+	_, err := h.tickets.Apply(r.Context(), s.P, id, f.Action, f.Body, f.Version)
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/ticket/%d?fatto=%s", id, f.Action), http.StatusSeeOther)
 		return

@@ -100,7 +100,7 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	var rows []ticketRow
 	if len(errs) == 0 {
-		pg, err := h.tickets.List(r.Context(), s.P, df)
+		pg, err := h.tickets.List(r.Context(), df)
 		if err != nil {
 			h.errorPage(w, r, s, err)
 			return

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -19,7 +20,7 @@ type ticketForm struct {
 	Channel     string
 }
 
-func parseTicketForm(r *http.Request, p domain.Principal) (ticketForm, domain.NewTicket) {
+func parseTicketForm(r *http.Request, p domain.Principal) (ticketForm, app.OpenTicket) {
 	f := ticketForm{Ente: strings.TrimSpace(r.PostFormValue("ente")), Subject: strings.TrimSpace(r.PostFormValue("oggetto")),
 		Description: strings.TrimSpace(r.PostFormValue("descrizione")), Service: strings.TrimSpace(r.PostFormValue("servizio")),
 		Channel: r.PostFormValue("canale")}
@@ -27,8 +28,8 @@ func parseTicketForm(r *http.Request, p domain.Principal) (ticketForm, domain.Ne
 		f.Ente = p.EnteCode
 		f.Channel = string(domain.ChannelPortal)
 	}
-	return f, domain.NewTicket{EnteCode: f.Ente, Subject: f.Subject, Description: f.Description,
-		Service: f.Service, Channel: domain.Channel(f.Channel), Level: 1}
+	return f, app.OpenTicket{Ente: f.Ente, Subject: f.Subject, Description: f.Description,
+		Service: f.Service, Channel: domain.Channel(f.Channel)}
 }
 
 func (h *Handler) ticketNew(w http.ResponseWriter, r *http.Request, s *session) {

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -43,13 +44,13 @@ type Auth interface {
 	Logout(ctx context.Context, refresh string) error
 }
 
-// Tickets is the ticket use cases the pages call.
+// Tickets is the ticket use cases the pages call (app.Tickets).
 type Tickets interface {
-	Open(ctx context.Context, p domain.Principal, n domain.NewTicket) (domain.Ticket, error)
+	Open(ctx context.Context, p domain.Principal, req app.OpenTicket) (domain.Ticket, error)
 	Get(ctx context.Context, p domain.Principal, id int64) (domain.Ticket, error)
 	Events(ctx context.Context, p domain.Principal, id int64) ([]domain.Event, error)
-	List(ctx context.Context, p domain.Principal, f domain.TicketFilter) (domain.TicketPage, error)
-	Act(ctx context.Context, p domain.Principal, id int64, version int, a domain.Action, body string) (domain.Ticket, error)
+	List(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
+	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
 }
 
 // Interventions is the intervention use cases the pages call.

@@ -6,8 +6,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/repository"
 	"github.com/cst-firenze/helpdesk/web"
 )
@@ -27,7 +29,9 @@ func TestDeskRoutesPagesAndAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := web.New(web.Config{}, web.APIServices(srv))
+	svc := web.APIServices(srv)
+	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	pages, err := web.New(web.Config{}, svc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ import (
 	_ "time/tzdata" // Europe/Rome must resolve even on a scratch image
 
 	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/openapi"
 	"github.com/cst-firenze/helpdesk/repository"
@@ -166,7 +167,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, web.APIServices(srv))
+	svc := web.APIServices(srv)
+	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, svc)
 	if err != nil {
 		return err
 	}
