@@ -28,6 +28,7 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/openapi"
 	"github.com/cst-firenze/helpdesk/repository"
+	"github.com/cst-firenze/helpdesk/web"
 )
 
 // version is stamped by the build (-ldflags "-X main.version=..."); when
@@ -280,8 +281,29 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, ln, srv, srv.Metrics(), log)
+	svc := web.APIServices(srv)
+	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, svc)
+	if err != nil {
+		return err
+	}
+	return serve(ctx, cfg, ln, desk(srv, pages), srv.Metrics(), log)
 }
+
+// desk routes the pages' paths to the pages and everything else to the API.
+func desk(apiSrv *api.Server, pages *web.Handler) drainer {
+	mux := http.NewServeMux()
+	mux.Handle("/", apiSrv)
+	pages.Mount(mux)
+	return deskHandler{Handler: mux, api: apiSrv}
+}
+
+type deskHandler struct {
+	http.Handler
+	api *api.Server
+}
+
+func (d deskHandler) Drain() { d.api.Drain() }
 
 // drainer is a handler that can prepare for a graceful shutdown.
 type drainer interface {

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// APIServices serves the pages' sign-in, interventions and reports through
+// the HTTP API's own handlers, called in process: the login throttle,
+// access tokens, refresh rotation and reuse detection, visibility and
+// If-Match are the API's, not copies. It stands in for the use cases the
+// app layer does not have yet; tickets already come from app.Tickets.
+func APIServices(api http.Handler) Services {
+	b := &bridge{api: api}
+	return Services{Auth: bridgeAuth{b}, Interventions: bridgeInterventions{b}, Reports: bridgeReports{b}}
+}
+
+type bridge struct{ api http.Handler }
+
+// recorder is the smallest ResponseWriter that keeps the answer.
+type recorder struct {
+	h      http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header { return r.h }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
+}
+func (r *recorder) WriteHeader(s int) { r.status = s }
+
+// call sends one request to the API and decodes the answer into out, or
+// its problem+json into a domain error with the problem's code.
+func (b *bridge) call(ctx context.Context, method, path, token string, ifMatch int, in, out any) error {
+	return b.callAccept(ctx, method, path, token, ifMatch, "", in, out)
+}
+
+func (b *bridge) callAccept(ctx context.Context, method, path, token string, ifMatch int, accept string, in, out any) error {
+	var body bytes.Buffer
+	if in != nil {
+		if err := json.NewEncoder(&body).Encode(in); err != nil {
+			return err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, path, &body)
+	if err != nil {
+		return err
+	}
+	req.RemoteAddr = "127.0.0.1:0"
+	if c, ok := ctx.Value(clientKey{}).(client); ok {
+		req.RemoteAddr = c.addr
+		for _, f := range c.forwarded {
+			req.Header.Add("X-Forwarded-For", f)
+		}
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	if ifMatch > 0 {
+		req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, ifMatch))
+	}
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	rec := &recorder{h: http.Header{}}
+	b.api.ServeHTTP(rec, req)
+	if rec.status >= 400 {
+		var p struct {
+			Code   domain.Code         `json:"code"`
+			Detail string              `json:"detail"`
+			Errors []domain.FieldError `json:"errors"`
+		}
+		if json.Unmarshal(rec.body.Bytes(), &p) != nil || p.Code == "" {
+			return fmt.Errorf("%s %s: status %d", method, path, rec.status)
+		}
+		return &domain.Error{Code: p.Code, Message: p.Detail, Fields: p.Errors}
+	}
+	switch o := out.(type) {
+	case nil:
+		return nil
+	case *[]byte:
+		*o = rec.body.Bytes()
+		return nil
+	}
+	return json.Unmarshal(rec.body.Bytes(), out)
+}
+
+type bridgeAuth struct{ b *bridge }
+
+type tokenJSON struct {
+	AccessToken  string `json:"access_token"`
+	ExpiresIn    int    `json:"expires_in"`
+	RefreshToken string `json:"refresh_token"`
+}
+
+func (t tokenJSON) tokens() Tokens {
+	return Tokens{Access: t.AccessToken, Refresh: t.RefreshToken, Expires: time.Now().Add(time.Duration(t.ExpiresIn) * time.Second)}
+}
+
+func (a bridgeAuth) Login(ctx context.Context, username, password string) (Tokens, error) {
+	var t tokenJSON
+	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/token", "", 0, map[string]string{"username": username, "password": password}, &t)
+	return t.tokens(), err
+}
+
+func (a bridgeAuth) Refresh(ctx context.Context, refresh string) (Tokens, error) {
+	var t tokenJSON
+	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/refresh", "", 0, map[string]string{"refresh_token": refresh}, &t)
+	return t.tokens(), err
+}
+
+func (a bridgeAuth) Authenticate(ctx context.Context, access string) (domain.Principal, error) {
+	var u struct {
+		ID       int64        `json:"id"`
+		Username string       `json:"username"`
+		Role     domain.Role  `json:"role"`
+		Level    domain.Level `json:"level"`
+		Ente     string       `json:"ente"`
+	}
+	err := a.b.call(ctx, http.MethodGet, "/api/v1/me", access, 0, nil, &u)
+	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, EnteCode: u.Ente}, err
+}
+
+// Logout ends the session through the API's logout: the refresh token
+// buys an access token (a session whose access token has lapsed can still
+// sign out), and POST /auth/logout revokes every session of the user.
+func (a bridgeAuth) Logout(ctx context.Context, refresh string) error {
+	t, err := a.Refresh(ctx, refresh)
+	if err != nil {
+		return err
+	}
+	return a.b.call(ctx, http.MethodPost, "/api/v1/auth/logout", t.Access, 0, nil, nil)
+}
+
+// token is the principal's access token; the pages keep it in the context.
+func token(ctx context.Context) string {
+	s, _ := ctx.Value(accessKey{}).(string)
+	return s
+}
+
+type accessKey struct{}
+
+type bridgeInterventions struct{ b *bridge }
+
+type interventionJSON struct {
+	ID          int64                     `json:"id"`
+	Ente        string                    `json:"ente"`
+	Tier        domain.Tier               `json:"tier"`
+	Description string                    `json:"description"`
+	Status      domain.InterventionStatus `json:"status"`
+	PlannedAt   *time.Time                `json:"planned_at"`
+	RequestedAt time.Time                 `json:"requested_at"`
+	Deadline    time.Time                 `json:"deadline"`
+	Outcome     string                    `json:"outcome"`
+	Version     int                       `json:"version"`
+}
+
+func (iv interventionJSON) intervention() domain.Intervention {
+	return domain.Intervention{ID: iv.ID, EnteCode: iv.Ente, Tier: iv.Tier, Description: iv.Description, Status: iv.Status,
+		PlannedAt: iv.PlannedAt, RequestedAt: iv.RequestedAt, Deadline: iv.Deadline, Outcome: iv.Outcome, Version: iv.Version}
+}
+
+func (t bridgeInterventions) List(ctx context.Context, _ domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error) {
+	q := url.Values{"limit": {strconv.Itoa(f.Limit)}}
+	if f.Ascending {
+		q.Set("sort", "requested_at")
+	}
+	if f.EnteCode != "" {
+		q.Set("ente", f.EnteCode)
+	}
+	if f.TechnicianID != nil {
+		q.Set("technician", strconv.FormatInt(*f.TechnicianID, 10))
+	}
+	if len(f.Statuses) > 0 {
+		q.Set("status", commaList(f.Statuses))
+	}
+	var out struct {
+		Items []interventionJSON `json:"items"`
+	}
+	err := t.b.call(ctx, http.MethodGet, "/api/v1/interventions?"+q.Encode(), token(ctx), 0, nil, &out)
+	var pg domain.InterventionPage
+	for _, iv := range out.Items {
+		pg.Interventions = append(pg.Interventions, iv.intervention())
+	}
+	return pg, err
+}
+
+func (t bridgeInterventions) Act(ctx context.Context, _ domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error) {
+	in := map[string]any{}
+	switch c.Action {
+	case domain.InterventionSchedule:
+		in["technician_id"], in["planned_at"] = c.TechnicianID, c.PlannedAt.Format(time.RFC3339)
+	case domain.InterventionComplete:
+		in["outcome"] = c.Note
+	case domain.InterventionCancel:
+		in["reason"] = c.Note
+	}
+	var out interventionJSON
+	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/interventions/%d/%s", id, c.Action), token(ctx), version, in, &out)
+	return out.intervention(), err
+}
+
+// commaList is the API's form of a multi-valued filter.
+func commaList[S ~string](vs []S) string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = string(v)
+	}
+	return strings.Join(out, ",")
+}
+
+type bridgeReports struct{ b *bridge }
+
+func (t bridgeReports) Annual(ctx context.Context, _ domain.Principal, year int) (AnnualReport, error) {
+	var out AnnualReport
+	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d", year), token(ctx), 0, nil, &out)
+	return out, err
+}
+
+func (t bridgeReports) AnnualCSV(ctx context.Context, _ domain.Principal, year int, section string) ([]byte, error) {
+	var out []byte
+	q := url.Values{"section": {section}, "locale": {"it"}}
+	err := t.b.callAccept(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, q.Encode()), token(ctx), 0, "text/csv", nil, &out)
+	return out, err
+}

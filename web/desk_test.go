@@ -1,0 +1,150 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
+	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/repository"
+)
+
+const password = "una-password-lunga-1"
+
+// desk is the binary's handler (API and pages) on a test database.
+type desk struct {
+	url   string
+	store *repository.Store
+	svc   Services
+}
+
+func startDesk(t *testing.T, s *repository.Store) *desk {
+	t.Helper()
+	svc, api := wire(t, s)
+	h, err := New(Config{Key: []byte("browser-test-key")}, svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api)
+	h.Mount(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &desk{url: srv.URL, store: s, svc: svc}
+}
+
+func (d *desk) user(t *testing.T, name string, role domain.Role, level domain.Level, ente string) domain.User {
+	t.Helper()
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	u, err := d.store.CreateUser(context.Background(), domain.User{Username: name, Role: role, Level: level, EnteCode: ente,
+		PasswordHash: string(hash), Active: true, CreatedAt: now, UpdatedAt: now, Version: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// changeBehindTheScenes adds a note to the ticket through the use case, so
+// a page loaded before it is stale.
+func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
+	t.Helper()
+	ctx := context.Background()
+	tok, err := d.svc.Auth.Login(ctx, username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := d.svc.Auth.Authenticate(ctx, tok.Access)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx = context.WithValue(ctx, accessKey{}, tok.Access)
+	n, _ := strconv.ParseInt(id, 10, 64)
+	tk, err := d.svc.Tickets.Get(ctx, p, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.svc.Tickets.Apply(ctx, p, n, domain.ActionNote, "Nota di un collega.", tk.Version); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wire builds the API on the store and the pages' services on it.
+func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
+	t.Helper()
+	srv, err := api.New(api.Config{JWTSecret: []byte("browser-test-secret-of-32-bytes!"), PasswordCost: bcrypt.MinCost}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := APIServices(srv)
+	svc.Tickets = app.NewTickets(s, app.Clock(time.Now))
+	return svc, srv
+}
+
+// requestIntervention asks for an intervention through the API, as an
+// operator would from another tool.
+func (d *desk) requestIntervention(t *testing.T, username, ente, description string) int64 {
+	t.Helper()
+	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := json.Marshal(map[string]string{"ente": ente, "tier": "4h", "description": description})
+	req, _ := http.NewRequest(http.MethodPost, d.url+"/api/v1/interventions", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	if resp.StatusCode != http.StatusCreated || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		t.Fatalf("request intervention: %s", resp.Status)
+	}
+	return out.ID
+}
+
+func rome(t *testing.T) *time.Location {
+	l, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// annualReport reads the annual report from the API.
+func (d *desk) annualReport(t *testing.T, username string, year int) AnnualReport {
+	t.Helper()
+	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out AnnualReport
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		t.Fatalf("annual report: %s", resp.Status)
+	}
+	return out
+}

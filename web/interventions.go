@@ -1,0 +1,111 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// interventionForm is one action posted from "I miei interventi".
+type interventionForm struct {
+	ID      int64
+	Version int
+	Cmd     domain.InterventionCommand
+}
+
+// parseInterventionForm reads the form; the planned time is entered in
+// Rome's local time, as the technicians read it.
+func (h *Handler) parseInterventionForm(r *http.Request, p domain.Principal) (interventionForm, []string) {
+	var errs []string
+	id, err1 := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	v, err2 := strconv.Atoi(r.PostFormValue("versione"))
+	if err1 != nil || err2 != nil || id <= 0 || v <= 0 {
+		errs = append(errs, "Intervento o versione della pagina non validi.")
+	}
+	f := interventionForm{ID: id, Version: v, Cmd: domain.InterventionCommand{
+		Action: domain.InterventionAction(r.PostFormValue("azione")), Note: strings.TrimSpace(r.PostFormValue("testo"))}}
+	switch f.Cmd.Action {
+	case domain.InterventionSchedule:
+		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("quando"), h.rome)
+		if err != nil {
+			errs = append(errs, "Indica data e ora previste dell'intervento.")
+		}
+		f.Cmd.PlannedAt, f.Cmd.TechnicianID, f.Cmd.TechnicianName = at, p.UserID, p.Username
+	case domain.InterventionStart, domain.InterventionComplete:
+	default:
+		errs = append(errs, "Azione non valida.")
+	}
+	return f, errs
+}
+
+var interventionStatusLabels = map[domain.InterventionStatus]string{
+	domain.InterventionRequested: "Richiesto", domain.InterventionScheduled: "Pianificato",
+	domain.InterventionInProgress: "In corso", domain.InterventionCompleted: "Completato", domain.InterventionCancelled: "Annullato"}
+
+// interventionList is "I miei interventi": a technician's open work by
+// deadline (with the requests nobody planned yet), an ente's interventions.
+func (h *Handler) interventionList(w http.ResponseWriter, r *http.Request, s *session) {
+	h.showInterventions(w, r, s, nil, "")
+}
+
+func (h *Handler) showInterventions(w http.ResponseWriter, r *http.Request, s *session, errs []string, done string) {
+	now := h.cfg.Now()
+	f := domain.InterventionFilter{Now: now, Ascending: true, Limit: 100}
+	var mine, unplanned []domain.Intervention
+	switch s.P.Role {
+	case domain.RoleTechnician:
+		f.TechnicianID = &s.P.UserID
+		f.Statuses = []domain.InterventionStatus{domain.InterventionScheduled, domain.InterventionInProgress}
+	case domain.RoleEnte:
+		f.EnteCode = s.P.EnteCode
+	}
+	pg, err := h.interventions.List(r.Context(), s.P, f)
+	if err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	mine = pg.Interventions
+	if s.P.Role == domain.RoleTechnician {
+		pg, err := h.interventions.List(r.Context(), s.P, domain.InterventionFilter{Now: now, Ascending: true, Limit: 50,
+			Statuses: []domain.InterventionStatus{domain.InterventionRequested}})
+		if err != nil {
+			h.errorPage(w, r, s, err)
+			return
+		}
+		unplanned = pg.Interventions
+	}
+	if len(errs) > 0 {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+	}
+	h.render(w, r, s, "interventions", "I miei interventi", map[string]any{"Mine": mine, "Unplanned": unplanned,
+		"Technician": s.P.Role == domain.RoleTechnician, "Errors": errs, "Done": done, "Now": now})
+}
+
+func (h *Handler) interventionAct(w http.ResponseWriter, r *http.Request, s *session) {
+	f, errs := h.parseInterventionForm(r, s.P)
+	if len(errs) > 0 {
+		h.showInterventions(w, r, s, errs, "")
+		return
+	}
+	f.Cmd.By, f.Cmd.At = s.P, h.cfg.Now()
+	_, err := h.interventions.Act(r.Context(), s.P, f.ID, f.Version, f.Cmd)
+	if err == nil {
+		http.Redirect(w, r, "/interventi?fatto="+string(f.Cmd.Action), http.StatusSeeOther)
+		return
+	}
+	switch domain.ErrorCode(err) {
+	case domain.CodePreconditionFailed:
+		h.showInterventions(w, r, s, []string{"Nel frattempo l'intervento è stato modificato da qualcun altro: qui sotto vedi lo stato attuale."}, "")
+	case domain.CodeConflict, domain.CodeForbidden:
+		h.showInterventions(w, r, s, []string{"Operazione non consentita nello stato attuale dell'intervento."}, "")
+	default:
+		if msgs := fieldMessages(err); msgs != nil {
+			h.showInterventions(w, r, s, msgs, "")
+			return
+		}
+		h.errorPage(w, r, s, err)
+	}
+}

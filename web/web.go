@@ -1,0 +1,209 @@
+// Package web is the desk in a browser: server-rendered pages in Italian,
+// built with Bootstrap Italia, that call the same use cases as the API.
+// Every page works without JavaScript.
+package web
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/app"
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Tokens is what a sign-in or a refresh hands out: the same pair an API
+// client gets, so a browser session follows the API's revocation rules.
+type Tokens struct {
+	Access  string
+	Refresh string
+	Expires time.Time // when the access token expires
+}
+
+// Auth signs people in and keeps their sessions.
+type Auth interface {
+	Login(ctx context.Context, username, password string) (Tokens, error)
+	Refresh(ctx context.Context, refresh string) (Tokens, error)
+	Authenticate(ctx context.Context, access string) (domain.Principal, error)
+	Logout(ctx context.Context, refresh string) error
+}
+
+// Tickets is the ticket use cases the pages call (app.Tickets).
+type Tickets interface {
+	Open(ctx context.Context, p domain.Principal, req app.OpenTicket) (domain.Ticket, error)
+	Get(ctx context.Context, p domain.Principal, id int64) (domain.Ticket, error)
+	Events(ctx context.Context, p domain.Principal, id int64) ([]domain.Event, error)
+	List(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
+	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
+}
+
+// Interventions is the intervention use cases the pages call.
+type Interventions interface {
+	List(ctx context.Context, p domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error)
+	Act(ctx context.Context, p domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error)
+}
+
+// Services are the use cases behind the pages.
+type Services struct {
+	Auth          Auth
+	Tickets       Tickets
+	Interventions Interventions
+	Reports       Reports
+}
+
+// Config holds the pages' settings.
+type Config struct {
+	Key            []byte   // HMAC key for CSRF tokens
+	TrustedProxies []string // addresses (IP or CIDR) whose X-Forwarded-Proto is believed
+	Now            func() time.Time
+	Log            *slog.Logger
+}
+
+// Handler serves the pages.
+type Handler struct {
+	cfg           Config
+	auth          Auth
+	tickets       Tickets
+	interventions Interventions
+	reports       Reports
+	pages         map[string]*template.Template
+	mux           *http.ServeMux
+	rome          *time.Location
+	proxies       []*net.IPNet
+}
+
+// New parses the templates and registers the pages.
+func New(cfg Config, svc Services) (*Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if len(cfg.Key) == 0 {
+		cfg.Key = make([]byte, 32)
+		_, _ = rand.Read(cfg.Key)
+	}
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return nil, err
+	}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, mux: http.NewServeMux(), rome: rome}
+	for _, p := range cfg.TrustedProxies {
+		if !strings.Contains(p, "/") {
+			if strings.Contains(p, ":") {
+				p += "/128"
+			} else {
+				p += "/32"
+			}
+		}
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return nil, err
+		}
+		h.proxies = append(h.proxies, n)
+	}
+	if h.pages, err = parsePages(h.funcs()); err != nil {
+		return nil, err
+	}
+	h.routes()
+	return h, nil
+}
+
+// Mount registers the pages on the binary's router, beside the API
+// (which keeps /api/v1 and its probes).
+func (h *Handler) Mount(mux *http.ServeMux) {
+	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/"} {
+		mux.Handle(p, h)
+	}
+}
+
+func (h *Handler) routes() {
+	static, _ := fs.Sub(staticFS, "static")
+	h.mux.Handle("/static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
+	h.mux.HandleFunc("GET /{$}", h.home)
+	h.mux.HandleFunc("POST /accedi", h.loginCheck)
+	h.mux.HandleFunc("POST /esci", h.signedIn(h.logout))
+	h.mux.HandleFunc("GET /dichiarazione-accessibilita", h.accessibility)
+	h.mux.HandleFunc("GET /ticket", h.signedIn(h.ticketList))
+	h.mux.HandleFunc("GET /ticket/nuovo", h.signedIn(h.ticketNew))
+	h.mux.HandleFunc("POST /ticket/nuovo", h.signedIn(h.ticketCreate))
+	h.mux.HandleFunc("GET /ticket/{id}", h.signedIn(h.ticketShow))
+	h.mux.HandleFunc("POST /ticket/{id}/azione", h.signedIn(h.ticketAct))
+	h.mux.HandleFunc("GET /report", h.signedIn(h.report))
+	h.mux.HandleFunc("GET /report/{anno}/csv", h.signedIn(h.reportCSV))
+	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
+	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
+}
+
+// ServeHTTP sets the security headers every page carries and routes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Referrer-Policy", "same-origin")
+	hd.Set("X-Frame-Options", "DENY")
+	h.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client{addr: r.RemoteAddr, forwarded: r.Header.Values("X-Forwarded-For")})))
+}
+
+// client is the browser's connection as the pages received it; calls into
+// the API carry it, so that the API's per-address rules (the login
+// throttle, the request log) see the browser and not the process.
+type client struct {
+	addr      string
+	forwarded []string
+}
+
+type clientKey struct{}
+
+func cacheForever(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// csrfToken binds a form to the browser's CSRF cookie: an attacker's page
+// can make the browser send the cookie, never read it.
+func (h *Handler) csrfToken(seed string) string {
+	m := hmac.New(sha256.New, h.cfg.Key)
+	m.Write([]byte("csrf\x00" + seed))
+	return encode(m.Sum(nil))
+}
+
+// errorPage renders the error of a use case as a page with a fitting status.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, s *session, err error) {
+	status, msg := http.StatusInternalServerError, "Si è verificato un errore imprevisto. Riprova più tardi."
+	switch domain.ErrorCode(err) {
+	case domain.CodeNotFound:
+		status, msg = http.StatusNotFound, "La pagina richiesta non esiste o non è visibile al tuo utente."
+	case domain.CodeForbidden:
+		status, msg = http.StatusForbidden, "Il tuo utente non può eseguire questa operazione."
+	case domain.CodeUnavailable:
+		status, msg = http.StatusServiceUnavailable, "Il servizio è momentaneamente non disponibile. Riprova tra poco."
+	default:
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code == domain.CodeInternal {
+			h.cfg.Log.Error("page failed", "path", r.URL.Path, "err", err)
+		}
+	}
+	w.WriteHeader(status)
+	h.render(w, r, s, "error", "Errore", map[string]any{"Status": status, "Message": msg})
+}
