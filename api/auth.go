@@ -47,12 +47,9 @@ func mustPrincipal(c *gin.Context) domain.Principal {
 	return p
 }
 
-// randomSecret and sha are the app's, so that API tokens and refresh
-// tokens are made and stored alike.
-var (
-	randomSecret = app.RandomSecret
-	sha          = app.HashSecret
-)
+// sha is the app's, so that API tokens and refresh tokens are stored
+// alike.
+var sha = app.HashSecret
 
 // HashPassword hashes a password for storage.
 func HashPassword(password string, cost int) (string, error) {

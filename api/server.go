@@ -124,7 +124,7 @@ func New(cfg Config, store Store) (*Server, error) {
 		cfg: cfg, store: store, engine: gin.New(), registry: prometheus.NewRegistry(),
 		rome: rome,
 	}
-	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte(randomSecret(16)), cfg.PasswordCost); err != nil {
+	if s.dummyHash, err = bcrypt.GenerateFromPassword([]byte(app.RandomSecret(16)), cfg.PasswordCost); err != nil {
 		return nil, fmt.Errorf("password cost %d: %w", cfg.PasswordCost, err)
 	}
 	clock := app.Clock(cfg.Now)
