@@ -124,6 +124,7 @@ var italianColumns = map[string]string{
 	"year": "anno", "previous_year": "anno precedente", "diff_pct": "diff %",
 	"code": "codice", "description": "descrizione", "target_minutes": "obiettivo (minuti)", "target_basis": "base",
 	"target_text": "atteso", "expected_share": "quota attesa", "measured_share": "quota misurata", "deviation": "scostamento",
+	"unit": "unità", "expected": "atteso", "measured": "rilevato", "no_data": "senza dati",
 	"met": "rispettati", "breached": "violati", "running": "in corso",
 	"tier": "fascia", "count": "interventi", "completed": "completati", "completed_on_time": "completati in tempo",
 	"on_time_share": "quota in tempo", "median_working_seconds": "mediana (secondi lavorativi)",

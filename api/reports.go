@@ -372,6 +372,57 @@ type slaReportJSON struct {
 	Ente *string            `json:"ente"`
 	At   time.Time          `json:"at"` // the instant running clocks are judged at
 	Rows []slaReportRowJSON `json:"rows"`
+	// Table is the report's whole SLA table, SLA.1 to SLA.11.
+	Table []slaTableRowJSON `json:"table"`
+}
+
+type slaDisplayJSON struct {
+	Expected  string `json:"expected"`
+	Measured  string `json:"measured"`
+	Deviation string `json:"deviation"`
+}
+
+type slaTableRowJSON struct {
+	Code        domain.SLACode  `json:"code"`
+	Description string          `json:"description"`
+	Unit        domain.SLAUnit  `json:"unit"`
+	Expected    float64         `json:"expected"`
+	Measured    *float64        `json:"measured"`
+	Deviation   *float64        `json:"deviation"` // percentage points; null unless unit is percent and measured is known
+	NoData      bool            `json:"no_data"`
+	Display     *slaDisplayJSON `json:"display,omitempty"` // locale=it only
+}
+
+var slaTableColumns = []string{"code", "description", "unit", "expected", "measured", "deviation", "no_data"}
+
+// slaTableJSON is the whole SLA table, with the report's notation under
+// locale=it.
+func (f csvFormat) slaTableJSON(rows []domain.SLATableRow) []slaTableRowJSON {
+	out := make([]slaTableRowJSON, len(rows))
+	for i, r := range rows {
+		out[i] = slaTableRowJSON{Code: r.Code, Description: r.Description, Unit: r.Unit, Expected: r.Expected,
+			Measured: r.Measured, Deviation: r.Deviation, NoData: r.NoData}
+		if f.italian {
+			d := slaDisplayJSON(r.Display)
+			out[i].Display = &d
+		}
+	}
+	return out
+}
+
+// slaTableRows are the CSV cells of the whole table: numbers, or under
+// locale=it the report's notation.
+func (f csvFormat) slaTableRows(rows []slaTableRowJSON) [][]string {
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		expected := r.Expected
+		rec := []string{string(r.Code), r.Description, string(r.Unit), f.num(&expected, -1), f.num(r.Measured, -1), f.num(r.Deviation, -1)}
+		if r.Display != nil {
+			rec = append(rec[:3], r.Display.Expected, r.Display.Measured, r.Display.Deviation)
+		}
+		cells[i] = append(rec, strconv.FormatBool(r.NoData))
+	}
+	return cells
 }
 
 var slaColumns = []string{"code", "description", "target_minutes", "target_basis", "target_text",
@@ -403,12 +454,16 @@ func (f csvFormat) slaRows(rows []slaReportRowJSON) [][]string {
 
 // slaReport is the report's SLA table for the tickets opened in a period.
 func (s *Server) slaReport(c *gin.Context) {
-	r, err := s.newReportRequest(c, "from", "to")
+	r, err := s.newReportRequest(c, "from", "to", "view")
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	from, to := s.period(r)
+	view := r.q.Get("view")
+	if view != "" && view != "clocks" && view != "table" {
+		r.bad("view", "must be clocks or table")
+	}
 	if err := r.err(); err != nil {
 		fail(c, err)
 		return
@@ -418,12 +473,15 @@ func (s *Server) slaReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows := slaRowsJSON(table.Rows)
-	if r.csv {
+	rows, full := slaRowsJSON(table.Rows), r.cf.slaTableJSON(table.Full)
+	switch {
+	case r.csv && view == "table":
+		writeCSV(c, "sla-table.csv", r.cf, slaTableColumns, r.cf.slaTableRows(full))
+	case r.csv:
 		writeCSV(c, "sla.csv", r.cf, slaColumns, r.cf.slaRows(rows))
-		return
+	default:
+		c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(table.At), Rows: rows, Table: full})
 	}
-	c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(table.At), Rows: rows})
 }
 
 type annualHelpDeskRowJSON struct {
@@ -455,12 +513,13 @@ type annualReportJSON struct {
 	At            time.Time                    `json:"at"`
 	HelpDesk      annualHelpDeskJSON           `json:"help_desk"`
 	SLA           []slaReportRowJSON           `json:"sla"`
+	SLATable      []slaTableRowJSON            `json:"sla_table"` // SLA.1 to SLA.11
 	Interventions []annualInterventionsRowJSON `json:"interventions"`
 }
 
 // annualSections are the tables of the annual report; CSV carries one at
 // a time.
-var annualSections = map[string]bool{"help_desk": true, "sla": true, "interventions": true}
+var annualSections = map[string]bool{"help_desk": true, "sla": true, "sla_table": true, "interventions": true}
 
 func helpDeskRow(row app.AnnualLevelRow) annualHelpDeskRowJSON {
 	out := annualHelpDeskRowJSON{Current: countsJSON(row.Current), Previous: countsJSON(row.Previous), DiffPct: row.DiffPct}
@@ -490,7 +549,7 @@ func (s *Server) annualReport(c *gin.Context) {
 		section = "help_desk"
 	}
 	if !annualSections[section] {
-		r.bad("section", "must be help_desk, sla or interventions")
+		r.bad("section", "must be help_desk, sla, sla_table or interventions")
 	}
 	if err := r.err(); err != nil {
 		fail(c, err)
@@ -502,6 +561,7 @@ func (s *Server) annualReport(c *gin.Context) {
 		return
 	}
 	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), At: s.local(rep.At), SLA: slaRowsJSON(rep.SLA),
+		SLATable: r.cf.slaTableJSON(rep.SLATable),
 		HelpDesk: annualHelpDeskJSON{Rows: mapItems(rep.HelpDesk, helpDeskRow), Total: helpDeskRow(rep.HelpDeskTotal)}}
 	for _, iv := range rep.Interventions {
 		out.Interventions = append(out.Interventions, annualInterventionsRowJSON{Tier: iv.Tier, Count: iv.Count, Completed: iv.Completed,
@@ -516,6 +576,8 @@ func (s *Server) annualReport(c *gin.Context) {
 	switch section {
 	case "sla":
 		writeCSV(c, name, f, slaColumns, f.slaRows(out.SLA))
+	case "sla_table":
+		writeCSV(c, name, f, slaTableColumns, f.slaTableRows(out.SLATable))
 	case "interventions":
 		var cells [][]string
 		for _, iv := range out.Interventions {

@@ -131,6 +131,9 @@ func New(cfg Config, store Store) (*Server, error) {
 	s.tickets = app.NewTickets(store, clock)
 	s.interventions = app.NewInterventions(store, clock)
 	s.reports = app.NewReports(store, clock, rome)
+	if cfg.Monitoring != nil {
+		s.reports.UseMonitoring(cfg.Monitoring)
+	}
 	s.enti = app.NewEnti(store, clock, rome)
 	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{

@@ -21,15 +21,28 @@ type ReportStore interface {
 // Reports are the statistics the reporting tools and the yearly report
 // read.
 type Reports struct {
-	store ReportStore
-	now   Clock
-	loc   *time.Location // the centre's time zone, where years begin
+	store      ReportStore
+	monitoring SLASources // nil: the monitored rows of the SLA table have no data
+	now        Clock
+	loc        *time.Location // the centre's time zone, where years begin
 }
 
 // NewReports builds the report use cases; loc is where a year begins.
 func NewReports(store ReportStore, now Clock, loc *time.Location) *Reports {
 	return &Reports{store: store, now: now, loc: loc}
 }
+
+// SLASources are the monitoring figures the SLA table reads: uptime and
+// response time (SLA.1–5), the outages with their notices (SLA.9–10) and
+// the malfunction report's deliveries (SLA.11). Monitoring implements it.
+type SLASources interface {
+	Availability(ctx context.Context, period domain.Span, system string) (AvailabilityReport, error)
+	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
+	OutagesReport(ctx context.Context, from, to time.Time) (OutageReport, error)
+}
+
+// UseMonitoring gives the SLA table its monitoring figures.
+func (u *Reports) UseMonitoring(src SLASources) { u.monitoring = src }
 
 // Scope is the ente a report of p is about: an ente user sees their own
 // ente only (naming another is 403); staff see every ente ("") or one
@@ -71,7 +84,9 @@ func (u *Reports) YearOverYear(ctx context.Context, q domain.YearStatsQuery) (gr
 // clocks were judged at.
 type SLATable struct {
 	At   time.Time
-	Rows []domain.SLAReportRow
+	Rows []domain.SLAReportRow // the ticket SLAs (SLA.6–8) with their clock counts
+	// Full is the report's whole table, SLA.1 to SLA.11 in order.
+	Full []domain.SLATableRow
 }
 
 // SLA computes the SLA table of the tickets opened in [from, to): the
@@ -89,7 +104,80 @@ func (u *Reports) sla(ctx context.Context, from, to time.Time, ente string, now 
 	if err != nil {
 		return SLATable{}, err
 	}
-	return SLATable{At: now, Rows: domain.SLAReport(targets, counts)}, nil
+	rows := domain.SLAReport(targets, counts)
+	full, err := u.fullTable(ctx, from, to, ente, now, rows)
+	if err != nil {
+		return SLATable{}, err
+	}
+	return SLATable{At: now, Rows: rows, Full: full}, nil
+}
+
+// fullTable assembles the eleven rows: the uptime SLAs and SLA.3 over the
+// part of [from, to) already past (the future has no uptime), the ticket
+// SLAs, and the notice and report SLAs from the outages started in the
+// period (only those affecting ente, when there is one).
+func (u *Reports) fullTable(ctx context.Context, from, to time.Time, ente string, now time.Time, tickets []domain.SLAReportRow) ([]domain.SLATableRow, error) {
+	var avail AvailabilityReport
+	var outages []domain.Outage
+	var sla11 domain.SLA11Outcome
+	if u.monitoring != nil {
+		var err error
+		past := domain.Span{From: from, To: to}
+		if now.Before(to) {
+			past.To = now
+		}
+		if past.From.Before(past.To) {
+			if avail, err = u.monitoring.Availability(ctx, past, ""); err != nil {
+				return nil, err
+			}
+		}
+		rep, err := u.monitoring.OutagesReport(ctx, from, to)
+		if err != nil {
+			return nil, err
+		}
+		outages, sla11 = rep.Outages, rep.SLA11
+		if ente != "" {
+			if outages, err = u.monitoring.Outages(ctx, from, to, ente); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Rows the monitoring does not configure keep the contract's text and
+	// target, with no data.
+	def := func(code domain.SLACode) (string, float64) {
+		return domain.SLATableDefaults[code].Description, domain.SLATableDefaults[code].Expected
+	}
+	uptime := func(code domain.SLACode) domain.SLATableRow {
+		for _, r := range avail.SLAs {
+			if domain.SLACode(r.SLA.Code) == code {
+				var measured *float64
+				if r.Known {
+					measured = &r.Percent
+				}
+				return domain.PercentSLARow(code, r.SLA.Description, r.SLA.Target, measured, "")
+			}
+		}
+		d, e := def(code)
+		return domain.PercentSLARow(code, d, e, nil, "")
+	}
+	d3, e3 := def("SLA.3")
+	response := domain.ResponseSLARow("SLA.3", d3, e3, domain.ResponseStats{})
+	for _, r := range avail.Response {
+		if r.SLA.Code == "SLA.3" {
+			response = domain.ResponseSLARow("SLA.3", r.SLA.Description, r.SLA.TargetMS, r.Stats)
+		}
+	}
+	full := []domain.SLATableRow{uptime("SLA.1"), uptime("SLA.2"), response, uptime("SLA.4"), uptime("SLA.5")}
+	for _, r := range tickets {
+		full = append(full, r.TableRow())
+	}
+	d9, e9 := def("SLA.9")
+	d10, e10 := def("SLA.10")
+	d11, _ := def("SLA.11")
+	return append(full,
+		domain.PercentSLARow("SLA.9", d9, e9, domain.NoticeShare(outages, now, domain.Outage.SLA9), domain.NoticeRuleText(domain.OfficesNoticeWithin)),
+		domain.PercentSLARow("SLA.10", d10, e10, domain.NoticeShare(outages, now, domain.Outage.SLA10), domain.NoticeRuleText(domain.UsersNoticeWithin)),
+		domain.FrequencySLARow("SLA.11", d11, sla11)), nil
 }
 
 // Interventions are the intervention statistics of a filter that passed
@@ -117,7 +205,8 @@ type AnnualReport struct {
 	At            time.Time                     // the instant running clocks are judged at
 	HelpDesk      []AnnualLevelRow              // levels 1 and 2
 	HelpDeskTotal AnnualLevelRow                // Level 0
-	SLA           []domain.SLAReportRow         // the SLA table of the year
+	SLA           []domain.SLAReportRow         // the ticket SLAs of the year
+	SLATable      []domain.SLATableRow          // the whole SLA table of the year
 	Interventions []domain.InterventionStatsRow // one per tier, in tier order, zero when none
 }
 
@@ -143,7 +232,7 @@ func (u *Reports) Annual(ctx context.Context, year int, ente string) (AnnualRepo
 	if err != nil {
 		return AnnualReport{}, err
 	}
-	out := AnnualReport{Year: year, Ente: ente, At: now, SLA: sla.Rows}
+	out := AnnualReport{Year: year, Ente: ente, At: now, SLA: sla.Rows, SLATable: sla.Full}
 	var byLevel [3][2]domain.StatusCounts // level, then previous/current
 	var total [2]domain.StatusCounts
 	for _, row := range rows {

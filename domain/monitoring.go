@@ -351,8 +351,8 @@ type Availability struct {
 	Incidents   int
 	Longest     time.Duration
 	Down        []Span
-	// Known is false when the period is all maintenance, so no percentage
-	// can be measured.
+	// Known is false when the period is all maintenance, or no probe of
+	// the system has reported by its end, so no percentage can be measured.
 	Known bool
 }
 
@@ -422,7 +422,10 @@ func MeasureAvailability(system string, period Span, probes []ProbeHistory) Avai
 	for _, d := range down {
 		a.Longest = max(a.Longest, d.Duration())
 	}
-	a.Known = period.Duration() > a.Maintenance
+	// A system none of whose probes ever reported has no measurable
+	// uptime: counting it as up would invent a figure.
+	monitored := slices.ContainsFunc(probes, func(p ProbeHistory) bool { return len(p.Events) > 0 })
+	a.Known = monitored && period.Duration() > a.Maintenance
 	return a
 }
 

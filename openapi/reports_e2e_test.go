@@ -163,6 +163,7 @@ func TestAnnualReportReproducesThe2017HelpDeskTable(t *testing.T) {
 				noSLA("SLA.7", "Risposta via mail o telefonica", 360, "working", "entro 6h lavorative"),
 				noSLA("SLA.8", "Intervento a seguito di segnalazione telefonica sulle cause del malfunzionamento", 120, "calendar", "entro 2h dalla comunicazione"),
 			},
+			"sla_table":     noSLATable(),
 			"interventions": []any{noIv("30m"), noIv("4h"), noIv("8h"), noIv("nbd")},
 		})
 
@@ -500,4 +501,22 @@ func TestReportsShowAnEnteUserTheirOwnEnteOnly(t *testing.T) {
 		e.do(t, http.MethodGet, "/api/v1/reports/tickets", tech, nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
 		e.do(t, http.MethodGet, "/api/v1/reports/tickets", "", nil).problem(t, http.StatusUnauthorized, domain.CodeUnauthenticated)
 	})
+}
+
+// noSLATable is the whole SLA table of a year without monitoring,
+// outages or ticket clocks: every row says it has no data, except SLA.11,
+// which a year without deliveries has missed.
+func noSLATable() []any {
+	row := func(code, unit string, expected float64, description string) map[string]any {
+		return map[string]any{"code": code, "description": description, "unit": unit, "expected": expected,
+			"measured": nil, "deviation": nil, "no_data": code != "SLA.11"}
+	}
+	d := func(code domain.SLACode) string { return domain.SLATableDefaults[code].Description }
+	return []any{
+		row("SLA.1", "percent", 99, d("SLA.1")), row("SLA.2", "percent", 98.5, d("SLA.2")), row("SLA.3", "ms", 7, d("SLA.3")),
+		row("SLA.4", "percent", 98.5, d("SLA.4")), row("SLA.5", "percent", 98, d("SLA.5")),
+		row("SLA.6", "percent", 100, "Presa in carico della segnalazione"), row("SLA.7", "percent", 100, "Risposta via mail o telefonica"),
+		row("SLA.8", "percent", 100, "Intervento a seguito di segnalazione telefonica sulle cause del malfunzionamento"),
+		row("SLA.9", "percent", 100, d("SLA.9")), row("SLA.10", "percent", 100, d("SLA.10")), row("SLA.11", "months", 6, d("SLA.11")),
+	}
 }
