@@ -35,6 +35,23 @@ func withRequestID(c *gin.Context) {
 	c.Next()
 }
 
+const loggerKey = "helpdesk.logger"
+
+// withLogger makes the configured logger reachable from fail, which every
+// handler calls with only the gin context.
+func (s *Server) withLogger(c *gin.Context) {
+	c.Set(loggerKey, s.cfg.Logger)
+	c.Next()
+}
+
+// loggerOf is the server's logger; outside a request, the default one.
+func loggerOf(c *gin.Context) *slog.Logger {
+	if l, ok := c.Get(loggerKey); ok {
+		return l.(*slog.Logger)
+	}
+	return slog.Default()
+}
+
 func validRequestID(id string) bool {
 	if len(id) < 8 || len(id) > 64 {
 		return false
@@ -112,7 +129,7 @@ func (s *Server) observe(c *gin.Context) {
 	if p, ok := principalOf(c); ok {
 		attrs = append(attrs, slog.Int64("user_id", p.UserID))
 	}
-	slog.LogAttrs(c.Request.Context(), level, "request", attrs...)
+	s.cfg.Logger.LogAttrs(c.Request.Context(), level, "request", attrs...)
 }
 
 func notFoundRoute(c *gin.Context) {

@@ -3,7 +3,6 @@ package api
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -60,10 +59,10 @@ func problemType(c domain.Code) string { return "urn:helpdesk:problem:" + string
 func fail(c *gin.Context, err error) {
 	var de *domain.Error
 	if !errors.As(err, &de) {
-		slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c))
+		loggerOf(c).ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c))
 		de = &domain.Error{Code: domain.CodeInternal, Message: "an unexpected error occurred; it has been logged"}
 	} else if de.Err != nil && de.Code == domain.CodeUnavailable {
-		slog.WarnContext(c.Request.Context(), "dependency unavailable", "err", de.Err, "request_id", requestID(c))
+		loggerOf(c).WarnContext(c.Request.Context(), "dependency unavailable", "err", de.Err, "request_id", requestID(c))
 	}
 	status, ok := statusOf[de.Code]
 	if !ok {

@@ -49,7 +49,7 @@ func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerF
 
 func (s *Server) routes() {
 	e := s.engine
-	e.Use(recovery, withRequestID, securityHeaders, s.observe, s.closeWhenDraining)
+	e.Use(s.withLogger, recovery, withRequestID, securityHeaders, s.observe, s.closeWhenDraining)
 	e.NoRoute(notFoundRoute)
 	e.NoMethod(methodNotAllowed)
 

@@ -5,6 +5,7 @@ package api
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync/atomic"
 	"time"
@@ -53,7 +54,8 @@ type Config struct {
 	MaxImportBytes int64         // body limit of bulk imports
 	TrustedProxies []string      // proxies whose X-Forwarded-For is believed; none by default
 	Now            func() time.Time
-	OpenAPI        []byte // the contract, served at /openapi.yaml
+	Logger         *slog.Logger // request and error logs; slog.Default() when nil
+	OpenAPI        []byte       // the contract, served at /openapi.yaml
 
 	Monitoring            MonitoringService // systems, ingest, availability and alerts
 	MaxMonitoringLogBytes int64             // body limit of a nagios.log import; it is streamed, so it can be large
@@ -83,6 +85,9 @@ func (c *Config) defaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	if c.MaxMonitoringLogBytes == 0 {
 		c.MaxMonitoringLogBytes = 1 << 30

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -88,5 +89,18 @@ func TestSQLiteBusyIs503(t *testing.T) {
 	srv.ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") == "" {
 		t.Fatalf("got %d (Retry-After %q) %s, want 503 with Retry-After", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
+	}
+}
+
+// TestEmptyDatabaseURLIsRefused: an empty URL is a clear error, not a
+// SQLite file named after the connection parameters.
+func TestEmptyDatabaseURLIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if _, err := repository.Open(" "); err == nil || !strings.Contains(err.Error(), "empty") {
+		t.Fatalf("got %v, want an error saying the URL is empty", err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("got %d files created, want none", len(entries))
 	}
 }

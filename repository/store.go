@@ -63,6 +63,9 @@ func Open(url string) (*Store, error) {
 		// to wait for (cmd retries for a minute), not a failed start.
 		DisableAutomaticPing: true,
 	}
+	if strings.TrimSpace(url) == "" {
+		return nil, errors.New("open database: the database URL is empty; give a SQLite file path or a postgres:// URL")
+	}
 	s := &Store{postgres: IsPostgresURL(url)}
 	var dialector gorm.Dialector
 	if s.postgres {

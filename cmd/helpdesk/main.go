@@ -276,7 +276,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	srv, err := api.New(api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
-		Monitoring: app.NewMonitoring(store, time.Now),
+		Monitoring: app.NewMonitoring(store, time.Now), Logger: log,
 	}, store)
 	if err != nil {
 		return err
