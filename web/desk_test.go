@@ -91,6 +91,7 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 	}
 	svc := APIServices(srv)
 	svc.Tickets = app.NewTickets(s, app.Clock(time.Now))
+	svc.Interventions = app.NewInterventions(s, app.Clock(time.Now))
 	return svc, srv
 }
 

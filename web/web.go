@@ -53,10 +53,11 @@ type Tickets interface {
 	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
 }
 
-// Interventions is the intervention use cases the pages call.
+// Interventions is the intervention use cases the pages call
+// (app.Interventions).
 type Interventions interface {
-	List(ctx context.Context, p domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error)
-	Act(ctx context.Context, p domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error)
+	List(ctx context.Context, f domain.InterventionFilter) (domain.InterventionPage, error)
+	Apply(ctx context.Context, p domain.Principal, id int64, cmd domain.InterventionCommand, version int) (domain.Intervention, error)
 }
 
 // Services are the use cases behind the pages.

@@ -31,6 +31,7 @@ func TestDeskRoutesPagesAndAPI(t *testing.T) {
 	}
 	svc := web.APIServices(srv)
 	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	svc.Interventions = app.NewInterventions(store, app.Clock(time.Now))
 	pages, err := web.New(web.Config{}, svc)
 	if err != nil {
 		t.Fatal(err)

@@ -283,6 +283,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	svc := web.APIServices(srv)
 	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	svc.Interventions = app.NewInterventions(store, app.Clock(time.Now))
 	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, svc)
 	if err != nil {
 		return err
