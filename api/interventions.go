@@ -20,7 +20,7 @@ import (
 // same rules again, so they hold whoever calls it.
 var (
 	interventionRequesters = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
-	interventionViewers    = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
+	interventionViewers    = app.InterventionViewers
 	interventionPlanners   = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician}
 	interventionWorkers    = []domain.Role{domain.RoleAdmin, domain.RoleTechnician}
 	interventionCancellers = []domain.Role{domain.RoleAdmin, domain.RoleOperator}

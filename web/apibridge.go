@@ -9,17 +9,41 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// APIServices serves the pages' sign-in and reports through
+// Store is what the pages' use cases need: the store the API runs on.
+type Store interface {
+	app.TicketStore
+	app.InterventionStore
+	app.ReportStore
+}
+
+// NewServices wires the pages: tickets, interventions and reports are the
+// app use cases the API calls, on the API's store; sign-in and the CSV
+// downloads go through the API itself (apiServices).
+func NewServices(api http.Handler, store Store, now app.Clock) (Services, error) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return Services{}, err
+	}
+	svc := apiServices(api)
+	svc.Tickets = app.NewTickets(store, now)
+	svc.Interventions = app.NewInterventions(store, now)
+	svc.Reports = app.NewReports(store, now, rome)
+	return svc, nil
+}
+
+// apiServices serves the pages' sign-in and CSV downloads through
 // the HTTP API's own handlers, called in process: the login throttle,
 // access tokens, refresh rotation and reuse detection, visibility and
-// If-Match are the API's, not copies. It stands in for the use cases the
-// app layer does not have yet; tickets and interventions come from app.
-func APIServices(api http.Handler) Services {
+// the CSV format are the API's, not copies. It stands in for what the app
+// layer does not have (app.Auth issues no access token); tickets,
+// interventions and reports come from app.
+func apiServices(api http.Handler) Services {
 	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, Reports: bridgeReports{b}}
+	return Services{Auth: bridgeAuth{b}, ReportFiles: bridgeReports{b}}
 }
 
 type bridge struct{ api http.Handler }
@@ -155,12 +179,6 @@ func token(ctx context.Context) string {
 type accessKey struct{}
 
 type bridgeReports struct{ b *bridge }
-
-func (t bridgeReports) Annual(ctx context.Context, _ domain.Principal, year int) (AnnualReport, error) {
-	var out AnnualReport
-	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d", year), token(ctx), 0, nil, &out)
-	return out, err
-}
 
 func (t bridgeReports) AnnualCSV(ctx context.Context, _ domain.Principal, year int, section string) ([]byte, error) {
 	var out []byte

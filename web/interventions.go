@@ -56,6 +56,10 @@ func (h *Handler) showInterventions(w http.ResponseWriter, r *http.Request, s *s
 	now := h.cfg.Now()
 	f := domain.InterventionFilter{Now: now, Ascending: true, Limit: 100}
 	var mine, unplanned []domain.Intervention
+	if err := app.Permit(s.P, app.InterventionViewers, "interventions"); err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
 	ente, err := app.EnteScope(s.P, "", "interventions")
 	if err != nil {
 		h.errorPage(w, r, s, err)

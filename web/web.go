@@ -66,6 +66,7 @@ type Services struct {
 	Tickets       Tickets
 	Interventions Interventions
 	Reports       Reports
+	ReportFiles   ReportFiles
 }
 
 // Config holds the pages' settings.
@@ -83,6 +84,7 @@ type Handler struct {
 	tickets       Tickets
 	interventions Interventions
 	reports       Reports
+	files         ReportFiles
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -105,7 +107,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
