@@ -20,7 +20,7 @@ import (
 // same rules again, so they hold whoever calls it.
 var (
 	interventionRequesters = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
-	interventionViewers    = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
+	interventionViewers    = app.InterventionViewers
 	interventionPlanners   = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician}
 	interventionWorkers    = []domain.Role{domain.RoleAdmin, domain.RoleTechnician}
 	interventionCancellers = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
@@ -288,7 +288,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 	l := s.listParams(c, interventionListQuery)
 	f := domain.InterventionFilter{Now: s.now()}
 	var err error
-	if f.EnteCode, err = enteScope(p, l.q.Get("ente"), "interventions"); err != nil {
+	if f.EnteCode, err = app.EnteScope(p, l.q.Get("ente"), "interventions"); err != nil {
 		return f, err
 	}
 	f.Statuses = enumList(l, "status", domain.InterventionStatus.Valid, "must be a comma-separated list of requested, scheduled, in_progress, completed, cancelled")

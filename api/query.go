@@ -115,15 +115,3 @@ func (l *listParams) limit() int {
 	}
 	return min(n, 100)
 }
-
-// enteScope is the ente a list is restricted to: the one asked for, and
-// for an ente user always their own; asking for another is forbidden.
-func enteScope(p domain.Principal, requested, what string) (string, error) {
-	if p.Role != domain.RoleEnte {
-		return requested, nil
-	}
-	if requested != "" && requested != p.EnteCode {
-		return "", domain.Errorf(domain.CodeForbidden, "an ente user can only list %s of their own ente", what)
-	}
-	return p.EnteCode, nil
-}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -19,7 +20,7 @@ var (
 	admins      = []domain.Role{domain.RoleAdmin}
 	staff       = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
 	ticketUsers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
-	readers     = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter, domain.RoleEnte}
+	readers     = app.ReportReaders
 )
 
 // Policy says who may call a route; nil roles means the route is public.

@@ -252,7 +252,7 @@ func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 	l := s.listParams(c, listQuery)
 	f := domain.TicketFilter{Now: s.now(), Service: l.q.Get("service"), Text: l.q.Get("q")}
 	var err error
-	if f.EnteCode, err = enteScope(p, l.q.Get("ente"), "tickets"); err != nil {
+	if f.EnteCode, err = app.EnteScope(p, l.q.Get("ente"), "tickets"); err != nil {
 		return f, err
 	}
 	f.Statuses = enumList(l, "status", domain.Status.Valid, "must be a comma-separated list of nuovo, aperto, risolto, non_di_competenza")

@@ -40,6 +40,19 @@ func notFoundFor(p domain.Principal, ente, kind string, id int64) error {
 	return nil
 }
 
+// EnteScope is the ente a list is restricted to: the one asked for, and
+// for an ente user always their own; asking for another is forbidden. The
+// API's lists and the pages both call it, so the rule lives in one place.
+func EnteScope(p domain.Principal, requested, what string) (string, error) {
+	if p.Role != domain.RoleEnte {
+		return requested, nil
+	}
+	if requested != "" && requested != p.EnteCode {
+		return "", domain.Errorf(domain.CodeForbidden, "an ente user can only list %s of their own ente", what)
+	}
+	return p.EnteCode, nil
+}
+
 // unknownEnte is the answer to a request naming an ente that does not exist.
 func unknownEnte(code string) error {
 	return &domain.Error{Code: domain.CodeUnprocessable, Message: fmt.Sprintf("there is no ente with code %q", code),

@@ -7,21 +7,43 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// APIServices serves the pages' sign-in, interventions and reports through
+// Store is what the pages' use cases need: the store the API runs on.
+type Store interface {
+	app.TicketStore
+	app.InterventionStore
+	app.ReportStore
+}
+
+// NewServices wires the pages: tickets, interventions and reports are the
+// app use cases the API calls, on the API's store; sign-in and the CSV
+// downloads go through the API itself (apiServices).
+func NewServices(api http.Handler, store Store, now app.Clock) (Services, error) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return Services{}, err
+	}
+	svc := apiServices(api)
+	svc.Tickets = app.NewTickets(store, now)
+	svc.Interventions = app.NewInterventions(store, now)
+	svc.Reports = app.NewReports(store, now, rome)
+	return svc, nil
+}
+
+// apiServices serves the pages' sign-in and CSV downloads through
 // the HTTP API's own handlers, called in process: the login throttle,
 // access tokens, refresh rotation and reuse detection, visibility and
-// If-Match are the API's, not copies. It stands in for the use cases the
-// app layer does not have yet; tickets already come from app.Tickets.
-func APIServices(api http.Handler) Services {
+// the CSV format are the API's, not copies. It stands in for what the app
+// layer does not have (app.Auth issues no access token); tickets,
+// interventions and reports come from app.
+func apiServices(api http.Handler) Services {
 	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, Interventions: bridgeInterventions{b}, Reports: bridgeReports{b}}
+	return Services{Auth: bridgeAuth{b}, ReportFiles: bridgeReports{b}}
 }
 
 type bridge struct{ api http.Handler }
@@ -156,82 +178,7 @@ func token(ctx context.Context) string {
 
 type accessKey struct{}
 
-type bridgeInterventions struct{ b *bridge }
-
-type interventionJSON struct {
-	ID          int64                     `json:"id"`
-	Ente        string                    `json:"ente"`
-	Tier        domain.Tier               `json:"tier"`
-	Description string                    `json:"description"`
-	Status      domain.InterventionStatus `json:"status"`
-	PlannedAt   *time.Time                `json:"planned_at"`
-	RequestedAt time.Time                 `json:"requested_at"`
-	Deadline    time.Time                 `json:"deadline"`
-	Outcome     string                    `json:"outcome"`
-	Version     int                       `json:"version"`
-}
-
-func (iv interventionJSON) intervention() domain.Intervention {
-	return domain.Intervention{ID: iv.ID, EnteCode: iv.Ente, Tier: iv.Tier, Description: iv.Description, Status: iv.Status,
-		PlannedAt: iv.PlannedAt, RequestedAt: iv.RequestedAt, Deadline: iv.Deadline, Outcome: iv.Outcome, Version: iv.Version}
-}
-
-func (t bridgeInterventions) List(ctx context.Context, _ domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error) {
-	q := url.Values{"limit": {strconv.Itoa(f.Limit)}}
-	if f.Ascending {
-		q.Set("sort", "requested_at")
-	}
-	if f.EnteCode != "" {
-		q.Set("ente", f.EnteCode)
-	}
-	if f.TechnicianID != nil {
-		q.Set("technician", strconv.FormatInt(*f.TechnicianID, 10))
-	}
-	if len(f.Statuses) > 0 {
-		q.Set("status", commaList(f.Statuses))
-	}
-	var out struct {
-		Items []interventionJSON `json:"items"`
-	}
-	err := t.b.call(ctx, http.MethodGet, "/api/v1/interventions?"+q.Encode(), token(ctx), 0, nil, &out)
-	var pg domain.InterventionPage
-	for _, iv := range out.Items {
-		pg.Interventions = append(pg.Interventions, iv.intervention())
-	}
-	return pg, err
-}
-
-func (t bridgeInterventions) Act(ctx context.Context, _ domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error) {
-	in := map[string]any{}
-	switch c.Action {
-	case domain.InterventionSchedule:
-		in["technician_id"], in["planned_at"] = c.TechnicianID, c.PlannedAt.Format(time.RFC3339)
-	case domain.InterventionComplete:
-		in["outcome"] = c.Note
-	case domain.InterventionCancel:
-		in["reason"] = c.Note
-	}
-	var out interventionJSON
-	err := t.b.call(ctx, http.MethodPost, fmt.Sprintf("/api/v1/interventions/%d/%s", id, c.Action), token(ctx), version, in, &out)
-	return out.intervention(), err
-}
-
-// commaList is the API's form of a multi-valued filter.
-func commaList[S ~string](vs []S) string {
-	out := make([]string, len(vs))
-	for i, v := range vs {
-		out[i] = string(v)
-	}
-	return strings.Join(out, ",")
-}
-
 type bridgeReports struct{ b *bridge }
-
-func (t bridgeReports) Annual(ctx context.Context, _ domain.Principal, year int) (AnnualReport, error) {
-	var out AnnualReport
-	err := t.b.call(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d", year), token(ctx), 0, nil, &out)
-	return out, err
-}
 
 func (t bridgeReports) AnnualCSV(ctx context.Context, _ domain.Principal, year int, section string) ([]byte, error) {
 	var out []byte

@@ -332,6 +332,10 @@ func TestBrowserJourneys(t *testing.T) {
 		d.user(t, "dario", "ente", 0, "dicomano")
 		iv := d.requestIntervention(t, "olga", "dicomano", "Sostituire la stampante dell'anagrafe")
 		b.signIn("tina", password)
+		// A technician may not read reports, here as in the API.
+		if st := b.open("/report"); st != http.StatusForbidden {
+			t.Errorf("a technician opens the annual report: status %d", st)
+		}
 		b.open("/interventi")
 		if got := b.text("#da-pianificare"); !strings.Contains(got, "Sostituire la stampante") {
 			t.Fatalf("the request is not among those to plan: %q", got)
@@ -357,8 +361,15 @@ func TestBrowserJourneys(t *testing.T) {
 		}
 		b.checkA11y("interventi-ente")
 		b.signOut()
+		// A reporter reads reports but not the interventions list.
+		d.user(t, "rebecca", "reporter", 0, "")
+		b.signIn("rebecca", password)
+		if st := b.open("/interventi"); st != http.StatusForbidden {
+			t.Errorf("a reporter opens the interventions: status %d", st)
+		}
+		b.signOut()
 
-		// The annual report page shows the API's figures.
+		// The annual report page shows the use case's figures.
 		year := time.Now().In(rome(t)).Year()
 		want := d.annualReport(t, "olga", year)
 		b.signIn("olga", password)
@@ -368,20 +379,20 @@ func TestBrowserJourneys(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows := append(want.HelpDesk.Rows, want.HelpDesk.Total)
+		rows := append(want.HelpDesk, want.HelpDeskTotal)
 		if len(cells) != len(rows) {
 			t.Fatalf("help-desk table has %d rows, want %d", len(cells), len(rows))
 		}
 		for i, row := range rows {
 			got := cells[i]
-			exp := []string{itNumber(row.Previous.Gestiti), itNumber(row.Current.Gestiti), itNumber(row.Current.Risolto),
-				itNumber(row.Current.NonDiCompetenza), itNumber(row.Current.Aperto), itNumber(row.Current.Nuovo), itPercent(row.Current.ResolvedPercent, false, 1)}
+			exp := []string{itNumber(row.Previous.Gestiti()), itNumber(row.Current.Gestiti()), itNumber(row.Current.Risolto),
+				itNumber(row.Current.NonDiCompetenza), itNumber(row.Current.Aperto), itNumber(row.Current.Nuovo), resolvedPercent(row.Current)}
 			if g := []string{got[1], got[2], got[4], got[5], got[6], got[7], got[8]}; strings.Join(g, "|") != strings.Join(exp, "|") {
-				t.Errorf("help-desk row %d = %v, want %v (from the API)", i, g, exp)
+				t.Errorf("help-desk row %d = %v, want %v (from app.Reports)", i, g, exp)
 			}
 		}
-		if want.HelpDesk.Total.Current.Gestiti < 1 {
-			t.Errorf("the report counts no ticket this year: %+v", want.HelpDesk.Total)
+		if want.HelpDeskTotal.Current.Gestiti() < 1 {
+			t.Errorf("the report counts no ticket this year: %+v", want.HelpDeskTotal)
 		}
 		req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/csv?sezione=help_desk", year), nil)
 		for _, c := range b.cookies() {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -89,8 +88,10 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := APIServices(srv)
-	svc.Tickets = app.NewTickets(s, app.Clock(time.Now))
+	svc, err := NewServices(srv, s, app.Clock(time.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
 	return svc, srv
 }
 
@@ -128,23 +129,26 @@ func rome(t *testing.T) *time.Location {
 	return l
 }
 
-// annualReport reads the annual report from the API.
-func (d *desk) annualReport(t *testing.T, username string, year int) AnnualReport {
+// annualReport reads the annual report from the use case the page calls,
+// with the user's scope.
+func (d *desk) annualReport(t *testing.T, username string, year int) app.AnnualReport {
 	t.Helper()
-	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	ctx := context.Background()
+	tok, err := d.svc.Auth.Login(ctx, username, password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
-	req.Header.Set("Authorization", "Bearer "+tok.Access)
-	resp, err := http.DefaultClient.Do(req)
+	p, err := d.svc.Auth.Authenticate(ctx, tok.Access)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	var out AnnualReport
-	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
-		t.Fatalf("annual report: %s", resp.Status)
+	ente, err := d.svc.Reports.Scope(ctx, p, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.svc.Reports.Annual(ctx, year, ente)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -33,7 +34,7 @@ func (h *Handler) parseInterventionForm(r *http.Request, p domain.Principal) (in
 		if err != nil {
 			errs = append(errs, "Indica data e ora previste dell'intervento.")
 		}
-		f.Cmd.PlannedAt, f.Cmd.TechnicianID, f.Cmd.TechnicianName = at, p.UserID, p.Username
+		f.Cmd.PlannedAt, f.Cmd.TechnicianID = at, p.UserID
 	case domain.InterventionStart, domain.InterventionComplete:
 	default:
 		errs = append(errs, "Azione non valida.")
@@ -55,21 +56,28 @@ func (h *Handler) showInterventions(w http.ResponseWriter, r *http.Request, s *s
 	now := h.cfg.Now()
 	f := domain.InterventionFilter{Now: now, Ascending: true, Limit: 100}
 	var mine, unplanned []domain.Intervention
-	switch s.P.Role {
-	case domain.RoleTechnician:
+	if err := app.Permit(s.P, app.InterventionViewers, "interventions"); err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	ente, err := app.EnteScope(s.P, "", "interventions")
+	if err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	f.EnteCode = ente
+	if s.P.Role == domain.RoleTechnician {
 		f.TechnicianID = &s.P.UserID
 		f.Statuses = []domain.InterventionStatus{domain.InterventionScheduled, domain.InterventionInProgress}
-	case domain.RoleEnte:
-		f.EnteCode = s.P.EnteCode
 	}
-	pg, err := h.interventions.List(r.Context(), s.P, f)
+	pg, err := h.interventions.List(r.Context(), f)
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
 	mine = pg.Interventions
 	if s.P.Role == domain.RoleTechnician {
-		pg, err := h.interventions.List(r.Context(), s.P, domain.InterventionFilter{Now: now, Ascending: true, Limit: 50,
+		pg, err := h.interventions.List(r.Context(), domain.InterventionFilter{Now: now, Ascending: true, Limit: 50, EnteCode: ente,
 			Statuses: []domain.InterventionStatus{domain.InterventionRequested}})
 		if err != nil {
 			h.errorPage(w, r, s, err)
@@ -90,8 +98,7 @@ func (h *Handler) interventionAct(w http.ResponseWriter, r *http.Request, s *ses
 		h.showInterventions(w, r, s, errs, "")
 		return
 	}
-	f.Cmd.By, f.Cmd.At = s.P, h.cfg.Now()
-	_, err := h.interventions.Act(r.Context(), s.P, f.ID, f.Version, f.Cmd)
+	_, err := h.interventions.Apply(r.Context(), s.P, f.ID, f.Cmd, f.Version)
 	if err == nil {
 		http.Redirect(w, r, "/interventi?fatto="+string(f.Cmd.Action), http.StatusSeeOther)
 		return

@@ -93,7 +93,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"share":    func(v *float64) string { return itPercent(v, true, 1) },
 		"pct":      func(v float64) string { return itPercent(&v, false, 1) },
 		"pct1":     func(v *float64) string { return itPercent(v, false, 1) },
-		"deref":    func(l *domain.Level) domain.Level { return *l },
+		"resolved": resolvedPercent,
+		"slaDesc":  func(c domain.SLACode) string { return domain.SLADescriptions[c] },
 		"signed": func(v *int64) string {
 			if *v > 0 {
 				return "+" + itNumber(*v) + "%"

@@ -6,69 +6,19 @@ import (
 	"math"
 	"net/http"
 	"strconv"
-	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// Counts are a year's tickets by status, as the report prints them.
-type Counts struct {
-	Nuovo           int64    `json:"nuovo"`
-	Aperto          int64    `json:"aperto"`
-	Risolto         int64    `json:"risolto"`
-	NonDiCompetenza int64    `json:"non_di_competenza"`
-	Gestiti         int64    `json:"gestiti"`
-	ResolvedPercent *float64 `json:"resolved_percent"`
-}
-
-// HelpDeskRow is one line of the help-desk table; Level 0 is the total.
-type HelpDeskRow struct {
-	Level    *domain.Level `json:"level"`
-	Current  Counts        `json:"current"`
-	Previous Counts        `json:"previous"`
-	DiffPct  *int64        `json:"diff_pct"`
-}
-
-// SLARow is one line of the SLA table.
-type SLARow struct {
-	Code        domain.SLACode `json:"code"`
-	Description string         `json:"description"`
-	Target      struct {
-		Text string `json:"text"`
-	} `json:"target"`
-	ExpectedShare float64  `json:"expected_share"`
-	MeasuredShare *float64 `json:"measured_share"`
-	Deviation     *float64 `json:"deviation"`
-	Met           int64    `json:"met"`
-	Breached      int64    `json:"breached"`
-	Running       int64    `json:"running"`
-}
-
-// TierRow is one line of the interventions table.
-type TierRow struct {
-	Tier            domain.Tier `json:"tier"`
-	Count           int64       `json:"count"`
-	Completed       int64       `json:"completed"`
-	CompletedOnTime int64       `json:"completed_on_time"`
-	OnTimeShare     *float64    `json:"on_time_share"`
-}
-
-// AnnualReport is the yearly report as the API publishes it.
-type AnnualReport struct {
-	Year         int       `json:"year"`
-	PreviousYear int       `json:"previous_year"`
-	At           time.Time `json:"at"`
-	HelpDesk     struct {
-		Rows  []HelpDeskRow `json:"rows"`
-		Total HelpDeskRow   `json:"total"`
-	} `json:"help_desk"`
-	SLA           []SLARow  `json:"sla"`
-	Interventions []TierRow `json:"interventions"`
-}
-
-// Reports is the report use cases the pages call.
+// Reports is the report use cases the pages call (app.Reports).
 type Reports interface {
-	Annual(ctx context.Context, p domain.Principal, year int) (AnnualReport, error)
+	Scope(ctx context.Context, p domain.Principal, ente string) (string, error)
+	Annual(ctx context.Context, year int, ente string) (app.AnnualReport, error)
+}
+
+// ReportFiles hands out a table of the annual report as the API's CSV.
+type ReportFiles interface {
 	AnnualCSV(ctx context.Context, p domain.Principal, year int, section string) ([]byte, error)
 }
 
@@ -143,6 +93,15 @@ func itPercent(v *float64, share bool, decimals int) string {
 	return s + "%"
 }
 
+// resolvedPercent is the report's "% risolti" of a year's counts.
+func resolvedPercent(c domain.StatusCounts) string {
+	v, ok := c.ResolvedPercent()
+	if !ok {
+		return itPercent(nil, false, 1)
+	}
+	return itPercent(&v, false, 1)
+}
+
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 	now := h.cfg.Now().In(h.rome)
 	year := now.Year()
@@ -156,23 +115,37 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 		}
 		year = y
 	}
-	rep, err := h.reports.Annual(r.Context(), s.P, year)
+	rep, err := h.annual(r.Context(), s.P, year)
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
 	var labels []string
 	var prev, cur []int64
-	for _, row := range rep.HelpDesk.Rows {
-		labels = append(labels, fmt.Sprintf("%d° livello", *row.Level))
-		prev, cur = append(prev, row.Previous.Gestiti), append(cur, row.Current.Gestiti)
+	for _, row := range rep.HelpDesk {
+		labels = append(labels, fmt.Sprintf("%d° livello", row.Level))
+		prev, cur = append(prev, row.Previous.Gestiti()), append(cur, row.Current.Gestiti())
 	}
 	var years []int
 	for y := now.Year(); y >= now.Year()-9; y-- {
 		years = append(years, y)
 	}
 	h.render(w, r, s, "report", fmt.Sprintf("Relazione annuale %d", year), map[string]any{"R": rep,
-		"Bars": chart(labels, prev, cur, rep.PreviousYear, rep.Year), "Years": years})
+		"PreviousYear": year - 1,
+		"Bars":         chart(labels, prev, cur, year-1, year), "Years": years})
+}
+
+// annual is the report of the year for p, scoped as the API scopes it:
+// an ente user reads their own ente, staff every ente.
+func (h *Handler) annual(ctx context.Context, p domain.Principal, year int) (app.AnnualReport, error) {
+	if err := app.Permit(p, app.ReportReaders, "reports"); err != nil {
+		return app.AnnualReport{}, err
+	}
+	ente, err := h.reports.Scope(ctx, p, "")
+	if err != nil {
+		return app.AnnualReport{}, err
+	}
+	return h.reports.Annual(ctx, year, ente)
 }
 
 // reportCSV downloads a table of the report as the API's Italian CSV.
@@ -183,7 +156,7 @@ func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, s *session) 
 		h.errorPage(w, r, s, domain.ErrNotFound)
 		return
 	}
-	b, err := h.reports.AnnualCSV(r.Context(), s.P, year, section)
+	b, err := h.files.AnnualCSV(r.Context(), s.P, year, section)
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return

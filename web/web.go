@@ -53,10 +53,11 @@ type Tickets interface {
 	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
 }
 
-// Interventions is the intervention use cases the pages call.
+// Interventions is the intervention use cases the pages call
+// (app.Interventions).
 type Interventions interface {
-	List(ctx context.Context, p domain.Principal, f domain.InterventionFilter) (domain.InterventionPage, error)
-	Act(ctx context.Context, p domain.Principal, id int64, version int, c domain.InterventionCommand) (domain.Intervention, error)
+	List(ctx context.Context, f domain.InterventionFilter) (domain.InterventionPage, error)
+	Apply(ctx context.Context, p domain.Principal, id int64, cmd domain.InterventionCommand, version int) (domain.Intervention, error)
 }
 
 // Services are the use cases behind the pages.
@@ -65,6 +66,7 @@ type Services struct {
 	Tickets       Tickets
 	Interventions Interventions
 	Reports       Reports
+	ReportFiles   ReportFiles
 }
 
 // Config holds the pages' settings.
@@ -82,6 +84,7 @@ type Handler struct {
 	tickets       Tickets
 	interventions Interventions
 	reports       Reports
+	files         ReportFiles
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -104,7 +107,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {

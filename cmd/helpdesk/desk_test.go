@@ -29,8 +29,10 @@ func TestDeskRoutesPagesAndAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := web.APIServices(srv)
-	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	svc, err := web.NewServices(srv, store, app.Clock(time.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
 	pages, err := web.New(web.Config{}, svc)
 	if err != nil {
 		t.Fatal(err)

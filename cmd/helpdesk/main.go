@@ -281,8 +281,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	svc := web.APIServices(srv)
-	svc.Tickets = app.NewTickets(store, app.Clock(time.Now))
+	svc, err := web.NewServices(srv, store, app.Clock(time.Now))
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, svc)
 	if err != nil {
 		return err
