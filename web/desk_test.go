@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -151,4 +152,45 @@ func (d *desk) annualReport(t *testing.T, username string, year int) app.AnnualR
 		t.Fatal(err)
 	}
 	return out
+}
+
+// apiCounts are the help-desk figures of one row of GET /api/v1/reports/annual/{year}.
+type apiCounts struct {
+	Nuovo, Aperto, Risolto, Gestiti int64
+	NonDiCompetenza                 int64 `json:"non_di_competenza"`
+}
+
+// apiAnnualHelpDesk reads the help-desk table of the annual report from the
+// API as username sees it, rows then total.
+func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]apiCounts {
+	t.Helper()
+	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	type row struct{ Current, Previous apiCounts }
+	var out struct {
+		HelpDesk struct {
+			Rows  []row
+			Total row
+		} `json:"help_desk"`
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET annual report: %s", resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		t.Fatal(err)
+	}
+	var rows [][2]apiCounts
+	for _, r := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
+		rows = append(rows, [2]apiCounts{r.Current, r.Previous})
+	}
+	return rows
 }
