@@ -267,9 +267,7 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
 			where, args = append(where, "t.ente_code = ?"), append(args, q.EnteCode)
 		}
 		sql = `SELECT c.code,
-    SUM(CASE WHEN c.stopped_at <= c.deadline THEN 1 ELSE 0 END) AS met,
-    SUM(CASE WHEN c.stopped_at > c.deadline OR (c.stopped_at IS NULL AND c.deadline < ?) THEN 1 ELSE 0 END) AS breached,
-    SUM(CASE WHEN c.stopped_at IS NULL AND c.deadline >= ? THEN 1 ELSE 0 END) AS running
+    ` + slaCountsSQL + `
 FROM sla_clocks c JOIN tickets t ON t.id = c.ticket_id` + whereSQL(where) + `
 GROUP BY c.code ORDER BY c.code`
 		args = append([]any{now, now}, args...)

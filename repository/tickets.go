@@ -484,13 +484,13 @@ func (s *Store) filterTickets(q *gorm.DB, f domain.TicketFilter) *gorm.DB {
 		now := utc(f.Now)
 		switch f.SLAState {
 		case domain.SLARunning:
-			cond += " AND c.stopped_at IS NULL AND c.deadline >= ?"
+			cond += " AND " + slaRunningSQL
 			args = append(args, now)
 		case domain.SLABreached:
-			cond += " AND ((c.stopped_at IS NULL AND c.deadline < ?) OR c.stopped_at > c.deadline)"
+			cond += " AND " + slaBreachedSQL
 			args = append(args, now)
 		case domain.SLAMet:
-			cond += " AND c.stopped_at IS NOT NULL AND c.stopped_at <= c.deadline"
+			cond += " AND " + slaMetSQL
 		}
 		if f.SLADueBefore != nil {
 			cond += " AND c.deadline < ?"
