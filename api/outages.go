@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -17,6 +18,7 @@ type outageJSON struct {
 	InterventionStartedAt *time.Time `json:"intervention_started_at"`
 	EndedAt               *time.Time `json:"ended_at"`
 	Planned               bool       `json:"planned"`
+	Proposed              bool       `json:"proposed"`
 	Cause                 string     `json:"cause"`
 	PublicText            string     `json:"public_text"`
 	Systems               []string   `json:"systems"`
@@ -32,7 +34,7 @@ type outageJSON struct {
 func (s *Server) outageJSON(o domain.Outage) outageJSON {
 	now := s.now()
 	j := outageJSON{ID: o.ID, StartedAt: s.local(o.StartedAt), InterventionStartedAt: s.localPtr(o.InterventionStartedAt), EndedAt: s.localPtr(o.EndedAt),
-		Planned: o.Planned, Cause: o.Cause, PublicText: o.PublicText, Systems: o.Systems, Enti: o.Enti,
+		Planned: o.Planned, Proposed: o.Proposed, Cause: o.Cause, PublicText: o.PublicText, Systems: o.Systems, Enti: o.Enti,
 		OfficesNoticeAt: s.localPtr(o.OfficesNoticeAt), UsersNoticeAt: s.localPtr(o.UsersNoticeAt),
 		SLA9: string(o.SLA9(now)), SLA10: string(o.SLA10(now)), Version: o.Version}
 	if j.Systems == nil {
@@ -55,6 +57,7 @@ type outageBody struct {
 	InterventionStartedAt *string   `json:"intervention_started_at"`
 	EndedAt               *string   `json:"ended_at"`
 	Planned               *bool     `json:"planned"`
+	Proposed              *bool     `json:"proposed"`
 	Cause                 *string   `json:"cause"`
 	PublicText            *string   `json:"public_text"`
 	Systems               *[]string `json:"systems"`
@@ -83,6 +86,11 @@ func (b outageBody) patch() (app.OutagePatch, *time.Time, error) {
 		Planned: b.Planned, Cause: b.Cause, PublicText: b.PublicText, Systems: b.Systems, Enti: b.Enti,
 	}
 	started := instant("started_at", b.StartedAt)
+	// Only monitoring proposes; an operator can only confirm.
+	if b.Proposed != nil && *b.Proposed {
+		fe = append(fe, domain.FieldError{Field: "proposed", Detail: "can only be set to false, to confirm a proposed outage"})
+	}
+	p.Confirm = b.Proposed != nil
 	if len(fe) > 0 {
 		return p, nil, domain.Invalid("the outage is not valid", fe...)
 	}
@@ -174,14 +182,26 @@ func (s *Server) getOutage(c *gin.Context) {
 // listOutages lists the outages started in a period; an ente user gets
 // those affecting their ente.
 func (s *Server) listOutages(c *gin.Context) {
-	m, r, from, to, ok := s.monitoringPeriod(c)
+	m, r, from, to, ok := s.monitoringPeriod(c, "proposed")
 	if !ok {
 		return
+	}
+	var proposed *bool
+	if v := r.q.Get("proposed"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil || (v != "true" && v != "false") {
+			fail(c, domain.Invalid("some query parameters are not valid", domain.FieldError{Field: "proposed", Detail: "must be true or false"}))
+			return
+		}
+		proposed = &b
 	}
 	list, err := m.Outages(c.Request.Context(), from, to, r.ente)
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if proposed != nil {
+		list = slices.DeleteFunc(list, func(o domain.Outage) bool { return o.Proposed != *proposed })
 	}
 	c.JSON(http.StatusOK, gin.H{"items": mapItems(list, s.outageJSON)})
 }
