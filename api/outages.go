@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -281,13 +282,13 @@ func (s *Server) outagesReport(c *gin.Context) {
 		fail(c, domain.Errorf(domain.CodeForbidden, "the malfunction report covers every ente; it is not available per ente"))
 		return
 	}
-	if r.csv {
-		fail(c, &domain.Error{Code: codeNotAcceptable, Message: "the malfunction report is available as application/json"})
-		return
-	}
 	rep, err := m.OutagesReport(c.Request.Context(), from, to)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if r.csv {
+		writeCSV(c, "outages.csv", r.cf, outageColumns, s.outageRows(r.cf, rep.Outages))
 		return
 	}
 	o := rep.SLA11
@@ -316,4 +317,30 @@ func (s *Server) outagesReport(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "outages": mapItems(rep.Outages, s.outageJSON),
 		"deliveries": mapItems(rep.Deliveries, s.deliveryJSON), "sla11": j})
+}
+
+var outageColumns = []string{"id", "started_at", "intervention_started_at", "ended_at", "duration_minutes", "planned", "proposed",
+	"systems", "enti", "cause", "public_text", "offices_notice_at", "users_notice_at", "sla9", "sla10"}
+
+// outageRows are the CSV cells of the outages, one row each, with the
+// instants in Rome's time and, under locale=it, as Italian spreadsheets
+// read them.
+func (s *Server) outageRows(f csvFormat, list []domain.Outage) [][]string {
+	at := func(t *time.Time) string {
+		switch {
+		case t == nil:
+			return ""
+		case f.italian:
+			return s.local(*t).Format("02/01/2006 15:04:05")
+		}
+		return s.local(*t).Format(time.RFC3339)
+	}
+	cells := make([][]string, len(list))
+	for i, o := range list {
+		j := s.outageJSON(o)
+		cells[i] = []string{f.int(o.ID), at(&o.StartedAt), at(o.InterventionStartedAt), at(o.EndedAt), f.num(j.DurationMinutes, -1),
+			strconv.FormatBool(o.Planned), strconv.FormatBool(o.Proposed), strings.Join(j.Systems, ", "), strings.Join(j.Enti, ", "),
+			o.Cause, o.PublicText, at(o.OfficesNoticeAt), at(o.UsersNoticeAt), j.SLA9, j.SLA10}
+	}
+	return cells
 }

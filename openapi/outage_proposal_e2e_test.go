@@ -1,8 +1,10 @@
 package openapi_test
 
 import (
+	"encoding/csv"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,5 +73,47 @@ func TestMonitoringProposesOneOutagePerCustomerFacingSystem(t *testing.T) {
 		if n := len(proposals("proposed=true").items(t)); n != 2 {
 			t.Errorf("after confirming, a new down state: got %d proposals, want 2", n)
 		}
+	})
+}
+
+// The malfunction report as CSV: one row per outage, with the Italian
+// conventions under locale=it and formula cells neutralised.
+func TestOutagesReportAsCSV(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		start := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+		ts := func(d time.Duration) string { return start.Add(d).Format(time.RFC3339) }
+		e.do(t, http.MethodPost, "/api/v1/outages", op, map[string]any{"started_at": ts(0), "intervention_started_at": ts(10 * time.Minute),
+			"ended_at": ts(100*time.Minute + 30*time.Second), "systems": []string{"CSCMS", "CSICMS"}, "enti": []string{"firenze"},
+			"cause": "=HYPERLINK(\"http://x\")", "offices_notice_at": ts(20 * time.Minute)}).want(t, http.StatusCreated)
+
+		it := e.do(t, http.MethodGet, "/api/v1/reports/outages?from=2026-03-01&locale=it", op, nil, "Accept", "text/csv").want(t, http.StatusOK)
+		same(t, "Content-Type", it.Header.Get("Content-Type"), "text/csv; charset=utf-8")
+		body, ok := strings.CutPrefix(string(it.Body), "\ufeff")
+		if !ok {
+			t.Fatalf("no byte order mark under locale=it: %q", it.Body)
+		}
+		rd := csv.NewReader(strings.NewReader(body))
+		rd.Comma = ';'
+		rows, err := rd.ReadAll()
+		if err != nil || len(rows) != 2 {
+			t.Fatalf("got %d rows (%v): %q", len(rows), err, body)
+		}
+		if rows[0][1] != "inizio" || rows[0][4] != "durata (minuti)" || rows[0][13] != "SLA.9" {
+			t.Errorf("Italian header: got %q", rows[0])
+		}
+		row := rows[1]
+		for i, want := range map[int]string{1: "09/03/2026 03:00:00", 3: "09/03/2026 04:40:30", 4: "100,5", 5: "false", 6: "false",
+			7: "CSCMS, CSICMS", 8: "firenze", 9: "'=HYPERLINK(\"http://x\")", 12: "", 13: "met", 14: "missed"} {
+			same(t, rows[0][i], row[i], want)
+		}
+
+		en := e.do(t, http.MethodGet, "/api/v1/reports/outages?from=2026-03-01", op, nil, "Accept", "text/csv").want(t, http.StatusOK)
+		rows, err = csv.NewReader(strings.NewReader(string(en.Body))).ReadAll()
+		if err != nil || len(rows) != 2 || rows[0][4] != "duration_minutes" || rows[1][1] != "2026-03-09T03:00:00+01:00" || rows[1][4] != "100.5" {
+			t.Errorf("English CSV (%v): %q", err, en.Body)
+		}
+		e.do(t, http.MethodGet, "/api/v1/reports/outages", op, nil, "Accept", "image/png").problem(t, http.StatusNotAcceptable, "not_acceptable")
 	})
 }
