@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,5 +116,36 @@ func TestOutagesReportAsCSV(t *testing.T) {
 			t.Errorf("English CSV (%v): %q", err, en.Body)
 		}
 		e.do(t, http.MethodGet, "/api/v1/reports/outages", op, nil, "Accept", "image/png").problem(t, http.StatusNotAcceptable, "not_acceptable")
+	})
+}
+
+// Down states of one system arriving at once still propose one outage
+// (the system is locked while its proposals are looked up).
+func TestConcurrentDownStatesProposeOneOutage(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, mon := e.user(t, domain.RoleMonitor, 0, "")
+		at := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		codes := make([]int, 8)
+		for i := range codes {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				body := mustJSON(t, map[string]any{"host": "cscms", "service": "HTTP", "state": "CRITICAL", "state_type": "HARD", "attempt": 3,
+					"time": at.Add(time.Duration(i) * time.Second).Format(time.RFC3339), "output": "CRITICAL"})
+				codes[i] = e.doRaw(t, http.MethodPost, "/api/v1/monitoring/events", mon, body).Status
+			}()
+		}
+		wg.Wait()
+		for i, c := range codes {
+			if c != http.StatusCreated {
+				t.Errorf("event %d: got %d, want 201", i, c)
+			}
+		}
+		list := e.do(t, http.MethodGet, "/api/v1/outages?from=2026-03-01&proposed=true", e.admin, nil).want(t, http.StatusOK)
+		if n := len(list.items(t)); n != 1 {
+			t.Errorf("got %d proposals, want 1: %s", n, list.Body)
+		}
 	})
 }
