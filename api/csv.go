@@ -129,6 +129,10 @@ var italianColumns = map[string]string{
 	"tier": "fascia", "count": "interventi", "completed": "completati", "completed_on_time": "completati in tempo",
 	"on_time_share": "quota in tempo", "median_working_seconds": "mediana (secondi lavorativi)",
 	"p90_working_seconds": "90° percentile (secondi lavorativi)",
+	"id":                  "n.", "started_at": "inizio", "intervention_started_at": "inizio intervento", "ended_at": "fine",
+	"duration_minutes": "durata (minuti)", "planned": "programmata", "proposed": "proposta", "systems": "sistemi", "enti": "enti",
+	"cause": "causa", "public_text": "testo agli utenti", "offices_notice_at": "avviso agli uffici (SLA.9)",
+	"users_notice_at": "avviso agli utenti (SLA.10)", "sla9": "SLA.9", "sla10": "SLA.10",
 }
 
 func italianHeader(header []string) []string {

@@ -2,7 +2,9 @@ package api
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -17,6 +19,7 @@ type outageJSON struct {
 	InterventionStartedAt *time.Time `json:"intervention_started_at"`
 	EndedAt               *time.Time `json:"ended_at"`
 	Planned               bool       `json:"planned"`
+	Proposed              bool       `json:"proposed"`
 	Cause                 string     `json:"cause"`
 	PublicText            string     `json:"public_text"`
 	Systems               []string   `json:"systems"`
@@ -32,7 +35,7 @@ type outageJSON struct {
 func (s *Server) outageJSON(o domain.Outage) outageJSON {
 	now := s.now()
 	j := outageJSON{ID: o.ID, StartedAt: s.local(o.StartedAt), InterventionStartedAt: s.localPtr(o.InterventionStartedAt), EndedAt: s.localPtr(o.EndedAt),
-		Planned: o.Planned, Cause: o.Cause, PublicText: o.PublicText, Systems: o.Systems, Enti: o.Enti,
+		Planned: o.Planned, Proposed: o.Proposed, Cause: o.Cause, PublicText: o.PublicText, Systems: o.Systems, Enti: o.Enti,
 		OfficesNoticeAt: s.localPtr(o.OfficesNoticeAt), UsersNoticeAt: s.localPtr(o.UsersNoticeAt),
 		SLA9: string(o.SLA9(now)), SLA10: string(o.SLA10(now)), Version: o.Version}
 	if j.Systems == nil {
@@ -55,6 +58,7 @@ type outageBody struct {
 	InterventionStartedAt *string   `json:"intervention_started_at"`
 	EndedAt               *string   `json:"ended_at"`
 	Planned               *bool     `json:"planned"`
+	Proposed              *bool     `json:"proposed"`
 	Cause                 *string   `json:"cause"`
 	PublicText            *string   `json:"public_text"`
 	Systems               *[]string `json:"systems"`
@@ -83,6 +87,11 @@ func (b outageBody) patch() (app.OutagePatch, *time.Time, error) {
 		Planned: b.Planned, Cause: b.Cause, PublicText: b.PublicText, Systems: b.Systems, Enti: b.Enti,
 	}
 	started := instant("started_at", b.StartedAt)
+	// Only monitoring proposes; an operator can only confirm.
+	if b.Proposed != nil && *b.Proposed {
+		fe = append(fe, domain.FieldError{Field: "proposed", Detail: "can only be set to false, to confirm a proposed outage"})
+	}
+	p.Confirm = b.Proposed != nil
 	if len(fe) > 0 {
 		return p, nil, domain.Invalid("the outage is not valid", fe...)
 	}
@@ -174,14 +183,26 @@ func (s *Server) getOutage(c *gin.Context) {
 // listOutages lists the outages started in a period; an ente user gets
 // those affecting their ente.
 func (s *Server) listOutages(c *gin.Context) {
-	m, r, from, to, ok := s.monitoringPeriod(c)
+	m, r, from, to, ok := s.monitoringPeriod(c, "proposed")
 	if !ok {
 		return
+	}
+	var proposed *bool
+	if v := r.q.Get("proposed"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil || (v != "true" && v != "false") {
+			fail(c, domain.Invalid("some query parameters are not valid", domain.FieldError{Field: "proposed", Detail: "must be true or false"}))
+			return
+		}
+		proposed = &b
 	}
 	list, err := m.Outages(c.Request.Context(), from, to, r.ente)
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	if proposed != nil {
+		list = slices.DeleteFunc(list, func(o domain.Outage) bool { return o.Proposed != *proposed })
 	}
 	c.JSON(http.StatusOK, gin.H{"items": mapItems(list, s.outageJSON)})
 }
@@ -261,13 +282,13 @@ func (s *Server) outagesReport(c *gin.Context) {
 		fail(c, domain.Errorf(domain.CodeForbidden, "the malfunction report covers every ente; it is not available per ente"))
 		return
 	}
-	if r.csv {
-		fail(c, &domain.Error{Code: codeNotAcceptable, Message: "the malfunction report is available as application/json"})
-		return
-	}
 	rep, err := m.OutagesReport(c.Request.Context(), from, to)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if r.csv {
+		writeCSV(c, "outages.csv", r.cf, outageColumns, s.outageRows(r.cf, rep.Outages))
 		return
 	}
 	o := rep.SLA11
@@ -296,4 +317,30 @@ func (s *Server) outagesReport(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"from": s.local(from), "to": s.local(to), "outages": mapItems(rep.Outages, s.outageJSON),
 		"deliveries": mapItems(rep.Deliveries, s.deliveryJSON), "sla11": j})
+}
+
+var outageColumns = []string{"id", "started_at", "intervention_started_at", "ended_at", "duration_minutes", "planned", "proposed",
+	"systems", "enti", "cause", "public_text", "offices_notice_at", "users_notice_at", "sla9", "sla10"}
+
+// outageRows are the CSV cells of the outages, one row each, with the
+// instants in Rome's time and, under locale=it, as Italian spreadsheets
+// read them.
+func (s *Server) outageRows(f csvFormat, list []domain.Outage) [][]string {
+	at := func(t *time.Time) string {
+		switch {
+		case t == nil:
+			return ""
+		case f.italian:
+			return s.local(*t).Format("02/01/2006 15:04:05")
+		}
+		return s.local(*t).Format(time.RFC3339)
+	}
+	cells := make([][]string, len(list))
+	for i, o := range list {
+		j := s.outageJSON(o)
+		cells[i] = []string{f.int(o.ID), at(&o.StartedAt), at(o.InterventionStartedAt), at(o.EndedAt), f.num(j.DurationMinutes, -1),
+			strconv.FormatBool(o.Planned), strconv.FormatBool(o.Proposed), strings.Join(j.Systems, ", "), strings.Join(j.Enti, ", "),
+			o.Cause, o.PublicText, at(o.OfficesNoticeAt), at(o.UsersNoticeAt), j.SLA9, j.SLA10}
+	}
+	return cells
 }

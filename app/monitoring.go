@@ -27,6 +27,10 @@ type MonitoringStore interface {
 	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
 
 	CreateOutage(ctx context.Context, o domain.Outage) (domain.Outage, error)
+	// OpenProposal reports whether the system has an unconfirmed proposed
+	// outage, locking the system until the transaction ends.
+	OpenProposal(ctx context.Context, system string) (bool, error)
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
 	ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error)
 	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
@@ -64,7 +68,9 @@ func (m *Monitoring) PutSystem(ctx context.Context, sys domain.MonitoringSystem)
 }
 
 // Record stores one live state change; a repeat of a stored one is not
-// stored again.
+// stored again. A HARD down state of a customer-facing system proposes an
+// outage of it, in the same transaction, unless one is already proposed
+// and not yet confirmed; an operator confirms, edits and closes it.
 func (m *Monitoring) Record(ctx context.Context, ev domain.MonitoringEvent) (stored bool, err error) {
 	if err := ev.Validate(); err != nil {
 		return false, err
@@ -74,10 +80,48 @@ func (m *Monitoring) Record(ctx context.Context, ev domain.MonitoringEvent) (sto
 	}
 	ev.Kind = domain.MonitoringAlert
 	ev.Response = domain.PerfTime(ev.Output)
-	n, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
-		return put([]domain.MonitoringEvent{ev})
+	err = m.store.InTx(ctx, func(ctx context.Context) error {
+		n, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
+			return put([]domain.MonitoringEvent{ev})
+		})
+		if stored = n == 1; err != nil || !stored {
+			return err // a repeat was handled the first time
+		}
+		return m.proposeOutages(ctx, ev)
 	})
-	return n == 1, err
+	return stored && err == nil, err
+}
+
+// proposeOutages opens a proposed outage of each customer-facing system
+// the down state belongs to that has none open.
+func (m *Monitoring) proposeOutages(ctx context.Context, ev domain.MonitoringEvent) error {
+	if !ev.IsDown() {
+		return nil
+	}
+	systems, err := m.store.MonitoringSystems(ctx)
+	if err != nil {
+		return err
+	}
+	now := m.now().UTC()
+	for _, sys := range systems {
+		if !domain.ProposesOutage(ev, sys) {
+			continue
+		}
+		open, err := m.store.OpenProposal(ctx, sys.Code)
+		if err != nil || open {
+			return err
+		}
+		probe := ev.Host
+		if ev.Service != "" {
+			probe += "/" + ev.Service
+		}
+		o := domain.Outage{StartedAt: ev.At.UTC(), Proposed: true, Systems: []string{sys.Code},
+			Cause: fmt.Sprintf("Proposta dal monitoraggio: %s %s", probe, ev.State), CreatedAt: now, UpdatedAt: now}
+		if _, err := m.store.CreateOutage(ctx, o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // MonitoringImportResult counts what an import read and stored.
@@ -383,6 +427,7 @@ func (m *Monitoring) Outages(ctx context.Context, from, to time.Time, viewer str
 type OutagePatch struct {
 	InterventionStartedAt, EndedAt, OfficesNoticeAt, UsersNoticeAt *time.Time
 	Planned                                                        *bool
+	Confirm                                                        bool // an operator confirms an outage monitoring proposed
 	Cause, PublicText                                              *string
 	Systems, Enti                                                  *[]string
 }
@@ -411,6 +456,9 @@ func (p OutagePatch) apply(o *domain.Outage, now time.Time) {
 	set(&o.UsersNoticeAt, p.UsersNoticeAt)
 	if p.Planned != nil {
 		o.Planned = *p.Planned
+	}
+	if p.Confirm {
+		o.Proposed = false
 	}
 	if p.Cause != nil {
 		o.Cause = *p.Cause

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ type Outage struct {
 	InterventionStartedAt *time.Time
 	EndedAt               *time.Time
 	Planned               bool
+	Proposed              bool // opened by monitoring, waiting for an operator to confirm it
 	Cause                 string
 	PublicText            string
 	Systems               []string
@@ -78,6 +80,13 @@ func (o Outage) Validate() error {
 		return Invalid("the outage is not valid", fe...)
 	}
 	return nil
+}
+
+// ProposesOutage reports whether a state change should propose an outage
+// of a system: a HARD CRITICAL, DOWN or UNREACHABLE of a customer-facing
+// one (the others do not interrupt a service to users).
+func ProposesOutage(ev MonitoringEvent, sys MonitoringSystem) bool {
+	return sys.CustomerFacing && ev.IsDown() && slices.Contains(sys.Probes, ev.Probe())
 }
 
 // Affects reports whether the outage touches the ente.

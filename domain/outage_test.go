@@ -87,3 +87,24 @@ func TestMeasureSLA11(t *testing.T) {
 		t.Errorf("two months without a delivery: got %+v, want no verdict yet", o)
 	}
 }
+
+func TestProposesOutageOnlyHardDownOfCustomerFacingProbes(t *testing.T) {
+	sys := MonitoringSystem{Code: "CSCMS", CustomerFacing: true, Probes: []Probe{{Host: "cscms"}, {Host: "cscms", Service: "HTTP"}}}
+	ev := MonitoringEvent{Kind: MonitoringAlert, Host: "cscms", Service: "HTTP", State: "CRITICAL", Hard: true}
+	if !ProposesOutage(ev, sys) {
+		t.Error("a HARD CRITICAL of a customer-facing probe proposes")
+	}
+	soft, warn, other, internal := ev, ev, ev, sys
+	soft.Hard = false
+	warn.State = "WARNING"
+	other.Host = "csbo"
+	internal.CustomerFacing = false
+	for name, c := range map[string]struct {
+		ev  MonitoringEvent
+		sys MonitoringSystem
+	}{"soft": {soft, sys}, "warning": {warn, sys}, "another probe": {other, sys}, "not customer-facing": {ev, internal}} {
+		if ProposesOutage(c.ev, c.sys) {
+			t.Errorf("%s: proposes, want not", name)
+		}
+	}
+}

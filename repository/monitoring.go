@@ -284,6 +284,7 @@ type outageRow struct {
 	InterventionStartedAt *time.Time
 	EndedAt               *time.Time
 	Planned               bool
+	Proposed              bool
 	Cause                 string
 	PublicText            string
 	OfficesNoticeAt       *time.Time
@@ -311,13 +312,13 @@ func (outageEnteRow) TableName() string { return "outage_enti" }
 
 func toOutageRow(o domain.Outage) outageRow {
 	return outageRow{ID: o.ID, StartedAt: utc(o.StartedAt), InterventionStartedAt: utcPtr(o.InterventionStartedAt), EndedAt: utcPtr(o.EndedAt),
-		Planned: o.Planned, Cause: o.Cause, PublicText: o.PublicText, OfficesNoticeAt: utcPtr(o.OfficesNoticeAt), UsersNoticeAt: utcPtr(o.UsersNoticeAt),
+		Planned: o.Planned, Proposed: o.Proposed, Cause: o.Cause, PublicText: o.PublicText, OfficesNoticeAt: utcPtr(o.OfficesNoticeAt), UsersNoticeAt: utcPtr(o.UsersNoticeAt),
 		CreatedAt: utc(o.CreatedAt), UpdatedAt: utc(o.UpdatedAt), Version: o.Version}
 }
 
 func (r outageRow) toDomain() domain.Outage {
 	return domain.Outage{ID: r.ID, StartedAt: r.StartedAt.UTC(), InterventionStartedAt: utcPtr(r.InterventionStartedAt), EndedAt: utcPtr(r.EndedAt),
-		Planned: r.Planned, Cause: r.Cause, PublicText: r.PublicText, OfficesNoticeAt: utcPtr(r.OfficesNoticeAt), UsersNoticeAt: utcPtr(r.UsersNoticeAt),
+		Planned: r.Planned, Proposed: r.Proposed, Cause: r.Cause, PublicText: r.PublicText, OfficesNoticeAt: utcPtr(r.OfficesNoticeAt), UsersNoticeAt: utcPtr(r.UsersNoticeAt),
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version}
 }
 
@@ -432,6 +433,21 @@ func (s *Store) ListOutages(ctx context.Context, from, to time.Time, ente string
 		return nil, translate(err)
 	}
 	return out, nil
+}
+
+// OpenProposal reports whether the system has an outage proposed by
+// monitoring that no operator has confirmed yet.
+// The system's row is locked first, so that two down states arriving at
+// once on PostgreSQL cannot both find no proposal.
+func (s *Store) OpenProposal(ctx context.Context, system string) (bool, error) {
+	var sys monitoringSystemRow
+	if err := s.forUpdate(s.conn(ctx)).Where("code = ?", system).Take(&sys).Error; err != nil {
+		return false, translate(err)
+	}
+	var n int64
+	err := s.conn(ctx).Model(&outageRow{}).Where("proposed AND id IN (?)",
+		s.conn(ctx).Model(&outageSystemRow{}).Select("outage_id").Where("system_code = ?", system)).Count(&n).Error
+	return n > 0, translate(err)
 }
 
 // UpdateOutage locks an outage, lets fn change it, and saves it.
