@@ -88,13 +88,21 @@ func (b *browser) submit(button string) int64 {
 		b.t.Fatal(err)
 	}
 	resp, err := chromedp.RunResponse(b.step(), chromedp.Click(chromedp.CSS(button)))
-	if err == nil {
+	for try := 0; err == nil || (try < 3 && strings.Contains(err.Error(), "Cannot find context")); try++ {
+		// A poll that runs while the old document is torn down loses its
+		// execution context; polling again on the new one is the answer.
 		_, err = chromedp.Run(b.step(), chromedp.Poll[bool](`!window.hdOld && document.readyState === 'complete'`))
+		if err == nil {
+			break
+		}
 	}
 	if err != nil {
 		loc, _ := chromedp.Run(b.ctx, chromedp.Location())
 		main, _ := chromedp.Run(b.ctx, chromedp.Text(chromedp.CSS("main")))
 		b.t.Fatalf("submit %s: %v (page %s: %q)", button, err, loc, main)
+	}
+	if resp == nil {
+		return 0 // the click's response was lost with its context; the page did load
 	}
 	return resp.Status
 }
