@@ -56,3 +56,14 @@ func (s *Store) SLAStatesSQL(ctx context.Context, ticketID int64, code domain.SL
 	}
 	return holds, counted, nil
 }
+
+// SetInterventionTimes rewrites an intervention's status, deadline and
+// completion, for tests that need them at exact instants.
+func (s *Store) SetInterventionTimes(ctx context.Context, id int64, status domain.InterventionStatus, deadline time.Time, completed *time.Time) error {
+	var c any
+	if completed != nil {
+		c = utc(*completed)
+	}
+	return translate(s.conn(ctx).Exec("UPDATE interventions SET status = ?, deadline = ?, completed_at = ? WHERE id = ?",
+		string(status), utc(deadline), c, id).Error)
+}

@@ -216,9 +216,9 @@ func (s *Store) filterInterventions(q *gorm.DB, f domain.InterventionFilter) *go
 	if f.Overdue != nil {
 		open := domain.InterventionOpenStatuses
 		if *f.Overdue {
-			q = q.Where("status IN ? AND deadline < ?", open, utc(f.Now))
+			q = q.Where(ivOverdueSQL, open, utc(f.Now))
 		} else {
-			q = q.Where("(status NOT IN ? OR deadline >= ?)", open, utc(f.Now))
+			q = q.Where("NOT "+ivOverdueSQL, open, utc(f.Now))
 		}
 	}
 	if f.RequestedFrom != nil {
@@ -300,7 +300,7 @@ WITH base AS (
 ), counts AS (
     SELECT ` + sel + `COUNT(*) AS n_total,
         COALESCE(SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END), 0) AS n_completed,
-        COALESCE(SUM(CASE WHEN status = 'completed' AND completed_at <= deadline THEN 1 ELSE 0 END), 0) AS n_on_time
+        COALESCE(SUM(CASE WHEN ` + ivOnTimeSQL + ` THEN 1 ELSE 0 END), 0) AS n_on_time
     FROM base` + groupBy + `
 ), ranked AS (
     SELECT ` + sel + `working_seconds,

@@ -19,3 +19,14 @@ const (
 const slaCountsSQL = `SUM(CASE WHEN ` + slaMetSQL + ` THEN 1 ELSE 0 END) AS met,
     SUM(CASE WHEN ` + slaBreachedSQL + ` THEN 1 ELSE 0 END) AS breached,
     SUM(CASE WHEN ` + slaRunningSQL + ` THEN 1 ELSE 0 END) AS running`
+
+// The SQL form of domain.Intervention.OnTime and Overdue, on the
+// interventions table; TestInterventionTimeSQLMatchesDomain compares them
+// with the domain at deadline −1 µs, = and +1 µs on both databases.
+const (
+	// ivOnTimeSQL: completed by the deadline.
+	ivOnTimeSQL = "(status = 'completed' AND completed_at <= deadline)"
+	// ivOverdueSQL: open past the deadline (arguments: the open statuses,
+	// the instant it is judged at).
+	ivOverdueSQL = "(status IN ? AND deadline < ?)"
+)

@@ -58,3 +58,57 @@ func TestSLAStateSQLMatchesDomain(t *testing.T) {
 		}
 	})
 }
+
+// TestInterventionTimeSQLMatchesDomain: the list's overdue filter (both
+// ways) and the report's on-time count agree with domain.Intervention's
+// Overdue and OnTime for every status, with the completion and the instant
+// judged at deadline −1 µs, = and +1 µs.
+func TestInterventionTimeSQLMatchesDomain(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		requested := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		iv := requestIntervention(t, s, "dicomano", domain.Tier4h, requested)
+		deadline := requested.Add(4 * time.Hour).Add(654321 * time.Microsecond)
+		around := []time.Duration{-time.Microsecond, 0, time.Microsecond}
+		statuses := append(append([]domain.InterventionStatus{}, domain.InterventionOpenStatuses...), domain.InterventionCancelled)
+		type setting struct {
+			status    domain.InterventionStatus
+			completed *time.Time
+		}
+		var settings []setting
+		for _, st := range statuses {
+			settings = append(settings, setting{st, nil})
+		}
+		for _, d := range around {
+			at := deadline.Add(d)
+			settings = append(settings, setting{domain.InterventionCompleted, &at})
+		}
+		for _, set := range settings {
+			if err := s.SetInterventionTimes(ctx, iv.ID, set.status, deadline, set.completed); err != nil {
+				t.Fatal(err)
+			}
+			want := domain.Intervention{Status: set.status, Deadline: deadline, CompletedAt: set.completed}
+			for _, d := range around {
+				now := deadline.Add(d)
+				for _, overdue := range []bool{true, false} {
+					page, err := s.ListInterventions(ctx, domain.InterventionFilter{Limit: 10, Now: now, Overdue: &overdue})
+					if err != nil {
+						t.Fatal(err)
+					}
+					listed := len(page.Interventions) == 1 && page.Interventions[0].ID == iv.ID
+					if listed != (want.Overdue(now) == overdue) {
+						t.Errorf("%s completed %v, now deadline%+v: listed with overdue=%v is %v, domain Overdue is %v",
+							set.status, set.completed, d, overdue, listed, want.Overdue(now))
+					}
+				}
+			}
+			rows, err := s.InterventionStats(ctx, domain.InterventionStatsFilter{From: requested.Add(-time.Hour), To: requested.Add(time.Hour)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			onTime := want.OnTime() != nil && *want.OnTime()
+			if len(rows) != 1 || (rows[0].CompletedOnTime == 1) != onTime {
+				t.Errorf("%s completed %v: report rows %+v, domain OnTime %v", set.status, set.completed, rows, onTime)
+			}
+		}
+	})
+}
