@@ -58,9 +58,8 @@ func (d *desk) user(t *testing.T, name string, role domain.Role, level domain.Le
 	return u
 }
 
-// changeBehindTheScenes adds a note to the ticket through the use case, so
-// a page loaded before it is stale.
-func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
+// signedIn signs username in through the auth use case the pages call.
+func (d *desk) signedIn(t *testing.T, username string) (Tokens, domain.Principal) {
 	t.Helper()
 	ctx := context.Background()
 	tok, err := d.svc.Auth.Login(ctx, username, password)
@@ -71,7 +70,15 @@ func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx = context.WithValue(ctx, accessKey{}, tok.Access)
+	return tok, p
+}
+
+// changeBehindTheScenes adds a note to the ticket through the use case, so
+// a page loaded before it is stale.
+func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
+	t.Helper()
+	tok, p := d.signedIn(t, username)
+	ctx := context.WithValue(context.Background(), accessKey{}, tok.Access)
 	n, _ := strconv.ParseInt(id, 10, 64)
 	tk, err := d.svc.Tickets.Get(ctx, p, n)
 	if err != nil {
@@ -135,14 +142,7 @@ func rome(t *testing.T) *time.Location {
 func (d *desk) annualReport(t *testing.T, username string, year int) app.AnnualReport {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := d.svc.Auth.Login(ctx, username, password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := d.svc.Auth.Authenticate(ctx, tok.Access)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, p := d.signedIn(t, username)
 	ente, err := d.svc.Reports.Scope(ctx, p, "")
 	if err != nil {
 		t.Fatal(err)
@@ -164,10 +164,7 @@ type apiCounts struct {
 // API as username sees it, rows then total.
 func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]apiCounts {
 	t.Helper()
-	tok, err := d.svc.Auth.Login(context.Background(), username, password)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok, _ := d.signedIn(t, username)
 	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
 	req.Header.Set("Authorization", "Bearer "+tok.Access)
 	resp, err := http.DefaultClient.Do(req)
