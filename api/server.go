@@ -135,10 +135,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	clock := app.Clock(cfg.Now)
 	s.tickets = app.NewTickets(store, clock)
 	s.interventions = app.NewInterventions(store, clock)
-	s.reports = app.NewReports(store, clock, rome)
-	if cfg.Monitoring != nil {
-		s.reports.UseMonitoring(cfg.Monitoring)
-	}
+	s.reports = app.NewReports(store, clock, rome, cfg.Monitoring)
 	s.enti = app.NewEnti(store, clock, rome)
 	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{

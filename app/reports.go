@@ -27,9 +27,11 @@ type Reports struct {
 	loc        *time.Location // the centre's time zone, where years begin
 }
 
-// NewReports builds the report use cases; loc is where a year begins.
-func NewReports(store ReportStore, now Clock, loc *time.Location) *Reports {
-	return &Reports{store: store, now: now, loc: loc}
+// NewReports builds the report use cases; loc is where a year begins, and
+// monitoring gives the SLA table its monitored rows (nil: they have no
+// data). It is a parameter, not a setter, so no wiring can forget it.
+func NewReports(store ReportStore, now Clock, loc *time.Location, monitoring SLASources) *Reports {
+	return &Reports{store: store, monitoring: monitoring, now: now, loc: loc}
 }
 
 // SLASources are the monitoring figures the SLA table reads: uptime and
@@ -40,9 +42,6 @@ type SLASources interface {
 	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
 	OutagesReport(ctx context.Context, from, to time.Time) (OutageReport, error)
 }
-
-// UseMonitoring gives the SLA table its monitoring figures.
-func (u *Reports) UseMonitoring(src SLASources) { u.monitoring = src }
 
 // Scope is the ente a report of p is about: an ente user sees their own
 // ente only (naming another is 403); staff see every ente ("") or one

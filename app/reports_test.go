@@ -21,7 +21,7 @@ func (entiOnly) GetEnte(_ context.Context, code string) (domain.Ente, error) {
 }
 
 func TestReportScope(t *testing.T) {
-	r := app.NewReports(entiOnly{}, nil, nil)
+	r := app.NewReports(entiOnly{}, nil, nil, nil)
 	staff := domain.Principal{UserID: 1, Role: domain.RoleOperator}
 	ente := domain.Principal{UserID: 2, Role: domain.RoleEnte, EnteCode: "firenze"}
 	for _, tc := range []struct {
@@ -82,7 +82,8 @@ func (s *slaSources) OutagesReport(context.Context, time.Time, time.Time) (app.O
 func TestSLATableAsksMonitoringForThePastAndTheEntesOutages(t *testing.T) {
 	rome, _ := time.LoadLocation("Europe/Rome")
 	now := time.Date(2026, 3, 10, 9, 0, 0, 0, rome)
-	r := app.NewReports(slaStore{}, func() time.Time { return now }, rome)
+	clock := func() time.Time { return now }
+	r := app.NewReports(slaStore{}, clock, rome, nil)
 	start := now.Add(-48 * time.Hour)
 	at := func(min int) *time.Time { v := start.Add(time.Duration(min) * time.Minute); return &v }
 	met := domain.Outage{StartedAt: start, InterventionStartedAt: at(0), EndedAt: at(10), OfficesNoticeAt: at(5)}
@@ -95,7 +96,7 @@ func TestSLATableAsksMonitoringForThePastAndTheEntesOutages(t *testing.T) {
 	if err != nil || len(table.Full) != 11 || !table.Full[0].NoData || !table.Full[8].NoData {
 		t.Fatalf("without monitoring: %+v, %v", table.Full, err)
 	}
-	r.UseMonitoring(src)
+	r = app.NewReports(slaStore{}, clock, rome, src)
 	table, err = r.SLA(context.Background(), from, to, "")
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ type Store interface {
 	app.TicketStore
 	app.InterventionStore
 	app.ReportStore
+	app.MonitoringStore
 }
 
 // NewServices wires the pages: tickets, interventions and reports are the
@@ -31,7 +32,8 @@ func NewServices(api http.Handler, store Store, now app.Clock) (Services, error)
 	svc := apiServices(api)
 	svc.Tickets = app.NewTickets(store, now)
 	svc.Interventions = app.NewInterventions(store, now)
-	svc.Reports = app.NewReports(store, now, rome)
+	// The same monitoring figures as the API's SLA table.
+	svc.Reports = app.NewReports(store, now, rome, app.NewMonitoring(store, now))
 	return svc, nil
 }
 
