@@ -153,17 +153,14 @@ func (s *Server) apiTokenPrincipal(c *gin.Context, token string) (domain.Princip
 	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, EnteCode: u.EnteCode, TokenID: t.ID}, nil
 }
 
-// allow lets only the given roles through; it runs after authenticate.
-func allow(roles []domain.Role) gin.HandlerFunc {
+// allow lets through the roles domain.Permissions gives act; it runs after authenticate.
+func allow(act domain.Act) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		p := mustPrincipal(c)
-		for _, r := range roles {
-			if p.Role == r {
-				c.Next()
-				return
-			}
+		if err := domain.Permit(mustPrincipal(c), act); err != nil {
+			fail(c, err)
+			return
 		}
-		failf(c, domain.CodeForbidden, "the %s role may not %s %s", p.Role, c.Request.Method, c.FullPath())
+		c.Next()
 	}
 }
 

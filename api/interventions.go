@@ -15,27 +15,16 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// Who may do what with interventions. Technicians do not request: a
-// request comes from the ente or the help desk. The domain checks the
-// same rules again, so they hold whoever calls it.
-var (
-	interventionRequesters = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
-	interventionViewers    = app.InterventionViewers
-	interventionPlanners   = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician}
-	interventionWorkers    = []domain.Role{domain.RoleAdmin, domain.RoleTechnician}
-	interventionCancellers = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
-)
-
 func (s *Server) interventionRoutes(v1 string) {
-	s.handle(http.MethodGet, v1+"/interventions", interventionViewers, s.listInterventions)
-	s.handle(http.MethodPost, v1+"/interventions", interventionRequesters, s.createIntervention)
-	s.handle(http.MethodGet, v1+"/interventions/:id", interventionViewers, s.getIntervention)
-	s.handle(http.MethodGet, v1+"/interventions/:id/events", interventionViewers, s.interventionEvents)
-	s.handle(http.MethodPost, v1+"/interventions/:id/schedule", interventionPlanners, s.interventionAction(domain.InterventionSchedule))
-	s.handle(http.MethodPost, v1+"/interventions/:id/start", interventionWorkers, s.interventionAction(domain.InterventionStart))
-	s.handle(http.MethodPost, v1+"/interventions/:id/complete", interventionWorkers, s.interventionAction(domain.InterventionComplete))
-	s.handle(http.MethodPost, v1+"/interventions/:id/cancel", interventionCancellers, s.interventionAction(domain.InterventionCancel))
-	s.handle(http.MethodGet, v1+"/reports/interventions", readers, s.interventionReport)
+	s.handle(http.MethodGet, v1+"/interventions", can(domain.ActReadInterventions), s.listInterventions)
+	s.handle(http.MethodPost, v1+"/interventions", can(domain.ActRequestIntervention), s.createIntervention)
+	s.handle(http.MethodGet, v1+"/interventions/:id", can(domain.ActReadInterventions), s.getIntervention)
+	s.handle(http.MethodGet, v1+"/interventions/:id/events", can(domain.ActReadInterventions), s.interventionEvents)
+	s.handle(http.MethodPost, v1+"/interventions/:id/schedule", can(domain.ActScheduleIntervention), s.interventionAction(domain.InterventionSchedule))
+	s.handle(http.MethodPost, v1+"/interventions/:id/start", can(domain.ActCarryOutIntervention), s.interventionAction(domain.InterventionStart))
+	s.handle(http.MethodPost, v1+"/interventions/:id/complete", can(domain.ActCarryOutIntervention), s.interventionAction(domain.InterventionComplete))
+	s.handle(http.MethodPost, v1+"/interventions/:id/cancel", can(domain.ActCancelIntervention), s.interventionAction(domain.InterventionCancel))
+	s.handle(http.MethodGet, v1+"/reports/interventions", can(domain.ActReadReports), s.interventionReport)
 }
 
 type technicianJSON struct {

@@ -18,11 +18,11 @@ import (
 // reportRoutes registers the statistics the reporting tools and the yearly
 // report read, and the historical import that feeds them.
 func (s *Server) reportRoutes(v1 string) {
-	s.handle(http.MethodGet, v1+"/reports/tickets", readers, s.ticketReport)
-	s.handle(http.MethodGet, v1+"/reports/tickets/yoy", readers, s.ticketYoYReport)
-	s.handle(http.MethodGet, v1+"/reports/sla", readers, s.slaReport)
-	s.handle(http.MethodGet, v1+"/reports/annual/:year", readers, s.annualReport)
-	s.handle(http.MethodPost, v1+"/import/tickets", admins, s.importTickets)
+	s.handle(http.MethodGet, v1+"/reports/tickets", can(domain.ActReadReports), s.ticketReport)
+	s.handle(http.MethodGet, v1+"/reports/tickets/yoy", can(domain.ActReadReports), s.ticketYoYReport)
+	s.handle(http.MethodGet, v1+"/reports/sla", can(domain.ActReadReports), s.slaReport)
+	s.handle(http.MethodGet, v1+"/reports/annual/:year", can(domain.ActReadReports), s.annualReport)
+	s.handle(http.MethodPost, v1+"/import/tickets", can(domain.ActImport), s.importTickets)
 }
 
 // reportRequest holds what every report reads from its request: the

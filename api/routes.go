@@ -2,44 +2,55 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// Role sets used by the route table.
-var (
-	anyone []domain.Role // public: no authentication
-	// everyone but monitor, which can only post events
-	everyone    = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte, domain.RoleReporter}
-	admins      = []domain.Role{domain.RoleAdmin}
-	staff       = []domain.Role{domain.RoleAdmin, domain.RoleOperator}
-	ticketUsers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
-	readers     = app.ReportReaders
-)
+// access is who may call a route: anyone (public), or the roles that
+// domain.Permissions gives one act. A route is registered as
+// s.handle(method, path, can(domain.ActX), h).
+type access struct {
+	act    domain.Act
+	public bool
+}
 
-// Policy says who may call a route; nil roles means the route is public.
+// public routes need no authentication.
+var public = access{public: true}
+
+// can lets through the roles that domain.Permissions allows act.
+func can(act domain.Act) access { return access{act: act} }
+
+// Policy says who may call a route: nobody needs to sign in when Public,
+// otherwise the roles domain.Permissions gives Act.
 type Policy struct {
+	Act    domain.Act
 	Roles  []domain.Role
 	Public bool
 }
 
-// Policies returns the roles allowed on every registered route, keyed by
+// Policies returns the policy of every registered route, keyed by
 // "METHOD /path" with gin's :param syntax.
 func (s *Server) Policies() map[string]Policy { return s.policies }
 
-// handle registers a route with the roles allowed on it. Every route goes
-// through here, so none exists without a policy.
-func (s *Server) handle(method, path string, roles []domain.Role, h gin.HandlerFunc) {
+// handle registers a route with who may call it. Every route goes through
+// here, so none exists without a policy, and a protected one must name an
+// act of the table.
+func (s *Server) handle(method, path string, who access, h gin.HandlerFunc) {
 	chain := []gin.HandlerFunc{rejectControlParams, accepting(routeMediaTypes(path)...)}
-	pol := Policy{Roles: roles, Public: roles == nil}
+	pol := Policy{Act: who.act, Public: who.public}
 	if !pol.Public {
-		chain = append(chain, s.authenticate, allow(roles))
+		roles, ok := domain.Permissions[who.act]
+		if !ok {
+			panic(fmt.Sprintf("route %s %s: act %q is not in domain.Permissions", method, path, who.act))
+		}
+		pol.Roles = roles
+		chain = append(chain, s.authenticate, allow(who.act))
 	}
 	if s.policies == nil {
 		s.policies = map[string]Policy{}
@@ -54,58 +65,58 @@ func (s *Server) routes() {
 	e.NoRoute(notFoundRoute)
 	e.NoMethod(methodNotAllowed)
 
-	s.handle(http.MethodGet, "/healthz", anyone, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	s.handle(http.MethodGet, "/readyz", anyone, s.ready)
-	s.handle(http.MethodGet, "/openapi.yaml", anyone, func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.cfg.OpenAPI) })
+	s.handle(http.MethodGet, "/healthz", public, func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	s.handle(http.MethodGet, "/readyz", public, s.ready)
+	s.handle(http.MethodGet, "/openapi.yaml", public, func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", s.cfg.OpenAPI) })
 
 	const v1 = "/api/v1"
-	s.handle(http.MethodPost, v1+"/auth/token", anyone, s.login)
-	s.handle(http.MethodPost, v1+"/auth/refresh", anyone, s.refresh)
-	s.handle(http.MethodPost, v1+"/auth/logout", everyone, s.logout)
-	s.handle(http.MethodGet, v1+"/me", everyone, s.me)
+	s.handle(http.MethodPost, v1+"/auth/token", public, s.login)
+	s.handle(http.MethodPost, v1+"/auth/refresh", public, s.refresh)
+	s.handle(http.MethodPost, v1+"/auth/logout", can(domain.ActOwnSession), s.logout)
+	s.handle(http.MethodGet, v1+"/me", can(domain.ActOwnSession), s.me)
 
-	s.handle(http.MethodGet, v1+"/users", admins, s.listUsers)
-	s.handle(http.MethodPost, v1+"/users", admins, s.createUser)
-	s.handle(http.MethodGet, v1+"/users/:id", admins, s.getUser)
-	s.handle(http.MethodPatch, v1+"/users/:id", admins, s.patchUser)
-	s.handle(http.MethodPost, v1+"/users/:id/revoke-sessions", admins, s.revokeSessions)
-	s.handle(http.MethodGet, v1+"/api-tokens", admins, s.listAPITokens)
-	s.handle(http.MethodPost, v1+"/api-tokens", admins, s.createAPIToken)
-	s.handle(http.MethodDelete, v1+"/api-tokens/:id", admins, s.revokeAPIToken)
+	s.handle(http.MethodGet, v1+"/users", can(domain.ActManageUsers), s.listUsers)
+	s.handle(http.MethodPost, v1+"/users", can(domain.ActManageUsers), s.createUser)
+	s.handle(http.MethodGet, v1+"/users/:id", can(domain.ActManageUsers), s.getUser)
+	s.handle(http.MethodPatch, v1+"/users/:id", can(domain.ActManageUsers), s.patchUser)
+	s.handle(http.MethodPost, v1+"/users/:id/revoke-sessions", can(domain.ActManageUsers), s.revokeSessions)
+	s.handle(http.MethodGet, v1+"/api-tokens", can(domain.ActManageUsers), s.listAPITokens)
+	s.handle(http.MethodPost, v1+"/api-tokens", can(domain.ActManageUsers), s.createAPIToken)
+	s.handle(http.MethodDelete, v1+"/api-tokens/:id", can(domain.ActManageUsers), s.revokeAPIToken)
 
-	s.handle(http.MethodGet, v1+"/enti", everyone, s.listEnti)
-	s.handle(http.MethodPost, v1+"/enti", admins, s.createEnte)
-	s.handle(http.MethodGet, v1+"/enti/:code", everyone, s.getEnte)
-	s.handle(http.MethodPatch, v1+"/enti/:code", admins, s.patchEnte)
-	s.handle(http.MethodGet, v1+"/enti/:code/closures", everyone, s.listClosures)
-	s.handle(http.MethodPost, v1+"/enti/:code/closures", admins, s.addClosure)
-	s.handle(http.MethodDelete, v1+"/enti/:code/closures/:id", admins, s.deleteClosure)
-	s.handle(http.MethodGet, v1+"/calendar", everyone, s.getCalendar)
-	s.handle(http.MethodPut, v1+"/calendar/hours", admins, s.putHours)
-	s.handle(http.MethodGet, v1+"/settings/sla", staff, s.getSLATargets)
-	s.handle(http.MethodPut, v1+"/settings/sla", admins, s.putSLATargets)
+	s.handle(http.MethodGet, v1+"/enti", can(domain.ActReadEnti), s.listEnti)
+	s.handle(http.MethodPost, v1+"/enti", can(domain.ActManageEnti), s.createEnte)
+	s.handle(http.MethodGet, v1+"/enti/:code", can(domain.ActReadEnti), s.getEnte)
+	s.handle(http.MethodPatch, v1+"/enti/:code", can(domain.ActManageEnti), s.patchEnte)
+	s.handle(http.MethodGet, v1+"/enti/:code/closures", can(domain.ActReadEnti), s.listClosures)
+	s.handle(http.MethodPost, v1+"/enti/:code/closures", can(domain.ActManageEnti), s.addClosure)
+	s.handle(http.MethodDelete, v1+"/enti/:code/closures/:id", can(domain.ActManageEnti), s.deleteClosure)
+	s.handle(http.MethodGet, v1+"/calendar", can(domain.ActReadEnti), s.getCalendar)
+	s.handle(http.MethodPut, v1+"/calendar/hours", can(domain.ActManageHours), s.putHours)
+	s.handle(http.MethodGet, v1+"/settings/sla", can(domain.ActReadSLA), s.getSLATargets)
+	s.handle(http.MethodPut, v1+"/settings/sla", can(domain.ActManageSLA), s.putSLATargets)
 
-	s.handle(http.MethodGet, v1+"/tickets", ticketUsers, s.listTickets)
-	s.handle(http.MethodPost, v1+"/tickets", []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}, s.createTicket)
-	s.handle(http.MethodGet, v1+"/tickets/:id", ticketUsers, s.getTicket)
-	s.handle(http.MethodGet, v1+"/tickets/:id/events", ticketUsers, s.ticketEvents)
+	s.handle(http.MethodGet, v1+"/tickets", can(domain.ActReadTickets), s.listTickets)
+	s.handle(http.MethodPost, v1+"/tickets", can(domain.ActOpenTicket), s.createTicket)
+	s.handle(http.MethodGet, v1+"/tickets/:id", can(domain.ActReadTickets), s.getTicket)
+	s.handle(http.MethodGet, v1+"/tickets/:id/events", can(domain.ActReadTickets), s.ticketEvents)
 	for path, action := range ticketActionPaths {
-		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, staff, s.ticketAction(action))
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, can(domain.ActWorkTicket), s.ticketAction(action))
 	}
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)
-	s.handle(http.MethodGet, v1+"/monitoring/systems", readers, s.listMonitoringSystems)
-	s.handle(http.MethodPut, v1+"/monitoring/systems/:code", admins, s.putMonitoringSystem)
-	s.handle(http.MethodPost, v1+"/monitoring/events", []domain.Role{domain.RoleAdmin, domain.RoleMonitor}, s.postMonitoringEvent)
-	s.handle(http.MethodPost, v1+"/import/monitoring", admins, s.importMonitoring)
-	s.handle(http.MethodGet, v1+"/reports/availability", readers, s.availabilityReport)
-	s.handle(http.MethodGet, v1+"/reports/alerts", readers, s.alertsReport)
-	s.handle(http.MethodGet, v1+"/outages", readers, s.listOutages)
-	s.handle(http.MethodPost, v1+"/outages", staff, s.createOutage)
-	s.handle(http.MethodGet, v1+"/outages/:id", readers, s.getOutage)
-	s.handle(http.MethodPatch, v1+"/outages/:id", staff, s.patchOutage)
-	s.handle(http.MethodGet, v1+"/reports/outages", []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter}, s.outagesReport)
-	s.handle(http.MethodPost, v1+"/reports/outages/deliveries", staff, s.recordOutageReportDelivery)
+	s.handle(http.MethodGet, v1+"/monitoring/systems", can(domain.ActReadReports), s.listMonitoringSystems)
+	s.handle(http.MethodPut, v1+"/monitoring/systems/:code", can(domain.ActManageMonitoring), s.putMonitoringSystem)
+	s.handle(http.MethodPost, v1+"/monitoring/events", can(domain.ActPostMonitorEvents), s.postMonitoringEvent)
+	s.handle(http.MethodPost, v1+"/import/monitoring", can(domain.ActImportMonitoring), s.importMonitoring)
+	s.handle(http.MethodGet, v1+"/reports/availability", can(domain.ActReadReports), s.availabilityReport)
+	s.handle(http.MethodGet, v1+"/reports/alerts", can(domain.ActReadReports), s.alertsReport)
+	s.handle(http.MethodGet, v1+"/outages", can(domain.ActReadReports), s.listOutages)
+	s.handle(http.MethodPost, v1+"/outages", can(domain.ActRecordOutages), s.createOutage)
+	s.handle(http.MethodGet, v1+"/outages/:id", can(domain.ActReadReports), s.getOutage)
+	s.handle(http.MethodPatch, v1+"/outages/:id", can(domain.ActRecordOutages), s.patchOutage)
+	s.handle(http.MethodGet, v1+"/reports/outages", can(domain.ActReadOutageReport), s.outagesReport)
+	s.handle(http.MethodPost, v1+"/reports/outages/deliveries", can(domain.ActRecordOutages), s.recordOutageReportDelivery)
 	// @more-routes: each further resource adds one line above this comment.
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -505,6 +506,61 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 	})
+}
+
+// whoRole is the role each principal of the matrix signs in with.
+var whoRole = map[who]domain.Role{
+	wAdmin: domain.RoleAdmin, wOperator1: domain.RoleOperator, wOperator2: domain.RoleOperator,
+	wTech: domain.RoleTechnician, wEnteA: domain.RoleEnte, wEnteB: domain.RoleEnte,
+	wReporter: domain.RoleReporter, wReporterT: domain.RoleReporter, wMonitorT: domain.RoleMonitor,
+}
+
+// TestRoutesDeriveFromThePermissionTable: every protected route names an
+// act of domain.Permissions, its policy has exactly that act's roles, and
+// those roles are exactly the ones expectedPolicy (decided by hand) allows.
+func TestRoutesDeriveFromThePermissionTable(t *testing.T) {
+	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost}, repotest.SQLite(t))
+	if err != nil {
+		t.Fatalf("api.New: %v", err)
+	}
+	used := map[domain.Act]bool{}
+	for key, pol := range srv.Policies() {
+		want, ok := expectedPolicy[key]
+		if !ok {
+			continue // reported by TestAuthorizationMatrix
+		}
+		if pol.Public || want.public {
+			if pol.Public != want.public || pol.Act != "" {
+				t.Errorf("%s: got public %v with act %q, want public %v and no act", key, pol.Public, pol.Act, want.public)
+			}
+			continue
+		}
+		roles, ok := domain.Permissions[pol.Act]
+		if !ok {
+			t.Errorf("%s: act %q is not in domain.Permissions", key, pol.Act)
+			continue
+		}
+		used[pol.Act] = true
+		if !slices.Equal(pol.Roles, roles) {
+			t.Errorf("%s: got roles %v, want %v, those of %q in domain.Permissions", key, pol.Roles, roles, pol.Act)
+		}
+		var wantRoles []domain.Role
+		for _, w := range want.allow {
+			if !slices.Contains(wantRoles, whoRole[w]) {
+				wantRoles = append(wantRoles, whoRole[w])
+			}
+		}
+		for _, r := range domain.Roles {
+			if slices.Contains(wantRoles, r) != domain.Allowed(r, pol.Act) {
+				t.Errorf("%s (%q): got %s allowed %v, want %v", key, pol.Act, r, domain.Allowed(r, pol.Act), slices.Contains(wantRoles, r))
+			}
+		}
+	}
+	for act := range domain.Permissions {
+		if !used[act] {
+			t.Errorf("domain.Permissions has %q, which no route names; remove it or route it", act)
+		}
+	}
 }
 
 func secHas[T comparable](list []T, v T) bool {

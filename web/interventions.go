@@ -56,7 +56,7 @@ func (h *Handler) showInterventions(w http.ResponseWriter, r *http.Request, s *s
 	now := h.cfg.Now()
 	f := domain.InterventionFilter{Now: now, Ascending: true, Limit: 100}
 	var mine, unplanned []domain.Intervention
-	if err := app.Permit(s.P, app.InterventionViewers, "interventions"); err != nil {
+	if err := domain.Permit(s.P, domain.ActReadInterventions); err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}

@@ -138,7 +138,7 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 // annual is the report of the year for p, scoped as the API scopes it:
 // an ente user reads their own ente, staff every ente.
 func (h *Handler) annual(ctx context.Context, p domain.Principal, year int) (app.AnnualReport, error) {
-	if err := app.Permit(p, app.ReportReaders, "reports"); err != nil {
+	if err := domain.Permit(p, domain.ActReadReports); err != nil {
 		return app.AnnualReport{}, err
 	}
 	ente, err := h.reports.Scope(ctx, p, "")

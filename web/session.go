@@ -28,6 +28,10 @@ type session struct {
 	CSRF string
 }
 
+// Can says whether the signed-in user may do act, for templates that show
+// a link only to those the page would let in.
+func (s *session) Can(act domain.Act) bool { return domain.Allowed(s.P.Role, act) }
+
 func encode(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
 // secure reports whether the browser reached us over TLS, directly or
