@@ -143,7 +143,7 @@ func (u *Enti) Calendar(ctx context.Context, year int, ente string) (CalendarVie
 // SetWeekHours replaces the counter hours.
 func (u *Enti) SetWeekHours(ctx context.Context, w domain.WeekHours) error {
 	if err := w.Validate(); err != nil {
-		return domain.Invalid(err.Error())
+		return err
 	}
 	return u.store.SetWeekHours(ctx, w, u.now.read())
 }

@@ -1,8 +1,8 @@
 package domain
 
 import (
-	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -38,23 +38,27 @@ func (w WeekHours) Validate() error {
 	for wd, day := range w {
 		prevClose := -1
 		for i, iv := range day {
-			name := time.Weekday(wd).String()
+			at := fmt.Sprintf("%s[%d]", strings.ToLower(time.Weekday(wd).String()), i)
+			var fe *FieldError
 			switch {
 			case iv.Open < 0:
-				return fmt.Errorf("week hours: %s interval %d opens at minute %d, before midnight", name, i, iv.Open)
+				fe = &FieldError{Field: at + ".open", Detail: fmt.Sprintf("opens at minute %d, before midnight", iv.Open)}
 			case iv.Close > minutesPerDay:
-				return fmt.Errorf("week hours: %s interval %d closes at minute %d, after midnight (max %d)", name, i, iv.Close, minutesPerDay)
+				fe = &FieldError{Field: at + ".close", Detail: fmt.Sprintf("closes at minute %d, after midnight (at most %d)", iv.Close, minutesPerDay)}
 			case iv.Open >= iv.Close:
-				return fmt.Errorf("week hours: %s interval %d opens at minute %d but closes at minute %d", name, i, iv.Open, iv.Close)
+				fe = &FieldError{Field: at + ".close", Detail: fmt.Sprintf("closes at minute %d, not after it opens (minute %d)", iv.Close, iv.Open)}
 			case iv.Open < prevClose:
-				return fmt.Errorf("week hours: %s interval %d (minute %d) overlaps or precedes the previous interval (closing at minute %d)", name, i, iv.Open, prevClose)
+				fe = &FieldError{Field: at + ".open", Detail: fmt.Sprintf("opens at minute %d, before the previous interval closes (minute %d): intervals must be sorted and apart", iv.Open, prevClose)}
+			}
+			if fe != nil {
+				return Invalid("the counter hours are not valid", *fe)
 			}
 			prevClose = iv.Close
 			open = true
 		}
 	}
 	if !open {
-		return errors.New("week hours: no opening time on any weekday")
+		return Invalid("the counter hours have no opening time on any weekday")
 	}
 	return nil
 }

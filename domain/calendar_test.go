@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -91,32 +92,39 @@ func TestCalendarFixtureWeekdays(t *testing.T) {
 
 func TestCalendarWeekHoursValidate(t *testing.T) {
 	tests := []struct {
-		name    string
-		mutate  func(w *WeekHours)
-		wantErr string
+		name      string
+		mutate    func(w *WeekHours)
+		wantField string // "" for an error of the whole week
+		wantErr   string // in the field's detail, or the message
 	}{
-		{"default", func(w *WeekHours) {}, ""},
-		{"touching intervals", func(w *WeekHours) { w[1] = []Interval{{480, 720}, {720, 1080}} }, ""},
-		{"full day", func(w *WeekHours) { w[0] = []Interval{{0, 1440}} }, ""},
-		{"negative open", func(w *WeekHours) { w[1] = []Interval{{-1, 600}} }, "before midnight"},
-		{"close after midnight", func(w *WeekHours) { w[2] = []Interval{{480, 1441}} }, "after midnight"},
-		{"empty interval", func(w *WeekHours) { w[3] = []Interval{{600, 600}} }, "opens at minute 600 but closes at minute 600"},
-		{"reversed interval", func(w *WeekHours) { w[3] = []Interval{{700, 600}} }, "opens at minute 700 but closes"},
-		{"overlap", func(w *WeekHours) { w[4] = []Interval{{480, 800}, {780, 1000}} }, "overlaps"},
-		{"unsorted", func(w *WeekHours) { w[5] = []Interval{{840, 1000}, {480, 600}} }, "overlaps or precedes"},
-		{"no hours at all", func(w *WeekHours) { *w = WeekHours{} }, "no opening time"},
+		{"default", func(w *WeekHours) {}, "", ""},
+		{"touching intervals", func(w *WeekHours) { w[1] = []Interval{{480, 720}, {720, 1080}} }, "", ""},
+		{"full day", func(w *WeekHours) { w[0] = []Interval{{0, 1440}} }, "", ""},
+		{"negative open", func(w *WeekHours) { w[1] = []Interval{{-1, 600}} }, "monday[0].open", "before midnight"},
+		{"close after midnight", func(w *WeekHours) { w[2] = []Interval{{480, 1441}} }, "tuesday[0].close", "after midnight"},
+		{"empty interval", func(w *WeekHours) { w[3] = []Interval{{600, 600}} }, "wednesday[0].close", "closes at minute 600, not after it opens (minute 600)"},
+		{"reversed interval", func(w *WeekHours) { w[3] = []Interval{{700, 600}} }, "wednesday[0].close", "not after it opens (minute 700)"},
+		{"overlap", func(w *WeekHours) { w[4] = []Interval{{480, 800}, {780, 1000}} }, "thursday[1].open", "before the previous interval closes (minute 800)"},
+		{"unsorted", func(w *WeekHours) { w[5] = []Interval{{840, 1000}, {480, 600}} }, "friday[1].open", "before the previous interval closes (minute 1000)"},
+		{"no hours at all", func(w *WeekHours) { *w = WeekHours{} }, "", "no opening time"},
 	}
 	for _, tc := range tests {
 		w := DefaultWeekHours()
 		tc.mutate(&w)
 		err := w.Validate()
+		var de *Error
 		switch {
 		case tc.wantErr == "" && err != nil:
 			t.Errorf("%s: got error %q, want nil", tc.name, err)
-		case tc.wantErr != "" && err == nil:
-			t.Errorf("%s: got nil, want error containing %q", tc.name, tc.wantErr)
-		case tc.wantErr != "" && !strings.Contains(err.Error(), tc.wantErr):
-			t.Errorf("%s: got error %q, want it to contain %q", tc.name, err, tc.wantErr)
+		case tc.wantErr == "":
+		case !errors.As(err, &de) || de.Code != CodeInvalid:
+			t.Errorf("%s: got %v, want a %s error", tc.name, err, CodeInvalid)
+		case tc.wantField == "":
+			if len(de.Fields) != 0 || !strings.Contains(de.Message, tc.wantErr) {
+				t.Errorf("%s: got %q with fields %v, want a message containing %q and no field", tc.name, de.Message, de.Fields, tc.wantErr)
+			}
+		case len(de.Fields) != 1 || de.Fields[0].Field != tc.wantField || !strings.Contains(de.Fields[0].Detail, tc.wantErr):
+			t.Errorf("%s: got fields %+v, want one for %s containing %q", tc.name, de.Fields, tc.wantField, tc.wantErr)
 		}
 	}
 	for _, c := range []Calendar{calSplit(), calSundays()} {

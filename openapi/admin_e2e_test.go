@@ -427,6 +427,9 @@ func TestPutHoursMovesLaterDeadlinesOnly(t *testing.T) {
 		for _, body := range []string{`{}`, `{"monday":[{"open":"12:00","close":"09:00"}]}`, `{"monday":[{"open":"09:00","close":"12:00"},{"open":"11:00","close":"13:00"}]}`} {
 			e.doRaw(t, http.MethodPut, "/api/v1/calendar/hours", e.admin, []byte(body)).problem(t, http.StatusBadRequest, domain.CodeInvalid)
 		}
+		// The domain's rule names the interval it refuses, in the request's own terms.
+		e.doRaw(t, http.MethodPut, "/api/v1/calendar/hours", e.admin, []byte(`{"monday":[{"open":"09:00","close":"12:00"},{"open":"11:00","close":"13:00"}]}`)).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "monday[1].open")
 		e.do(t, http.MethodPut, "/api/v1/calendar/hours", op, hours).problem(t, http.StatusForbidden, domain.CodeForbidden)
 	})
 }
