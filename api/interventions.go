@@ -109,7 +109,7 @@ func (s *Server) createIntervention(c *gin.Context) {
 			return domain.StoredResponse{}, err
 		}
 		b, err := json.Marshal(s.interventionJSON(iv, s.now()))
-		return domain.StoredResponse{Status: http.StatusCreated, Location: interventionURL(iv.ID), Body: b}, err
+		return domain.StoredResponse{Location: interventionURL(iv.ID), Body: b}, err
 	})
 }
 

@@ -13,13 +13,31 @@ import (
 
 // Problem is an RFC 9457 problem detail.
 type Problem struct {
-	Type     string              `json:"type"`
-	Title    string              `json:"title"`
-	Status   int                 `json:"status"`
-	Detail   string              `json:"detail,omitempty"`
-	Instance string              `json:"instance,omitempty"`
-	Code     domain.Code         `json:"code"`
-	Errors   []domain.FieldError `json:"errors,omitempty"`
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Code     domain.Code    `json:"code"`
+	Errors   []problemField `json:"errors,omitempty"`
+}
+
+// problemField is a domain.FieldError on the wire.
+type problemField struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+	Line   int    `json:"line,omitempty"`
+}
+
+func problemFields(fe []domain.FieldError) []problemField {
+	if len(fe) == 0 {
+		return nil
+	}
+	out := make([]problemField, len(fe))
+	for i, f := range fe {
+		out[i] = problemField(f)
+	}
+	return out
 }
 
 // statusOf is the one table from error codes to HTTP statuses.
@@ -70,7 +88,7 @@ func fail(c *gin.Context, err error) {
 	}
 	p := Problem{
 		Type: problemType(de.Code), Title: http.StatusText(status), Status: status,
-		Detail: de.Message, Instance: c.Request.URL.Path, Code: de.Code, Errors: de.Fields,
+		Detail: de.Message, Instance: c.Request.URL.Path, Code: de.Code, Errors: problemFields(de.Fields),
 	}
 	switch status {
 	case http.StatusServiceUnavailable:

@@ -97,7 +97,7 @@ func (s *Server) createTicket(c *gin.Context) {
 			return domain.StoredResponse{}, err
 		}
 		b, err := json.Marshal(s.ticketJSON(t, s.now()))
-		return domain.StoredResponse{Status: http.StatusCreated, Location: fmt.Sprintf("/api/v1/tickets/%d", t.ID), Body: b}, err
+		return domain.StoredResponse{Location: fmt.Sprintf("/api/v1/tickets/%d", t.ID), Body: b}, err
 	})
 }
 

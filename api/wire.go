@@ -63,8 +63,8 @@ func idempotencyKey(c *gin.Context) (string, error) {
 	return k, nil
 }
 
-// created answers a create: with an Idempotency-Key, create runs once and
-// a retry replays the stored response; without one it just runs.
+// created answers a create with 201: with an Idempotency-Key, create runs
+// once and a retry replays the stored response; without one it just runs.
 func (s *Server) created(c *gin.Context, body []byte, create func(ctx context.Context) (domain.StoredResponse, error)) {
 	key, err := idempotencyKey(c)
 	if err != nil {
@@ -91,7 +91,7 @@ func (s *Server) created(c *gin.Context, body []byte, create func(ctx context.Co
 	if resp.Location != "" {
 		c.Header("Location", resp.Location)
 	}
-	c.Data(resp.Status, "application/json; charset=utf-8", resp.Body)
+	c.Data(http.StatusCreated, "application/json; charset=utf-8", resp.Body)
 }
 
 // local shows instants in the centre's time zone, which is how Italian

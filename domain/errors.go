@@ -25,9 +25,9 @@ const (
 
 // FieldError names one invalid field of an input and says why.
 type FieldError struct {
-	Field  string `json:"field"`
-	Detail string `json:"detail"`
-	Line   int    `json:"line,omitempty"` // for row imports: 1-based line of the input
+	Field  string
+	Detail string
+	Line   int // for row imports: 1-based line of the input; 0 otherwise
 }
 
 // Error is the one error type the domain speaks. Message is safe to show to
@@ -78,10 +78,10 @@ func (e *Error) Is(target error) bool {
 	return target == ErrNotFound && e.Code == CodeNotFound
 }
 
-// StoredResponse is the first response to a create made with an
-// Idempotency-Key, kept so a retry gets it again.
+// StoredResponse is what a create made with an Idempotency-Key answered,
+// kept so a retry gets it again: where the created resource is and its
+// representation. How it is sent (a 201) is the API's business.
 type StoredResponse struct {
-	Status   int
 	Location string
 	Body     []byte
 }

@@ -13,7 +13,6 @@ type idempotencyRow struct {
 	Scope       string `gorm:"primaryKey"`
 	Key         string `gorm:"primaryKey"`
 	RequestHash string
-	Status      int
 	Location    string
 	Body        string
 	CreatedAt   time.Time `gorm:"autoCreateTime:false"`
@@ -37,7 +36,7 @@ func (s *Store) Idempotent(ctx context.Context, scope, key, hash string, now tim
 				if row.RequestHash != hash {
 					return domain.Errorf(domain.CodeUnprocessable, "the Idempotency-Key %q was already used with a different request", key)
 				}
-				resp, replayed = domain.StoredResponse{Status: row.Status, Location: row.Location, Body: []byte(row.Body)}, true
+				resp, replayed = domain.StoredResponse{Location: row.Location, Body: []byte(row.Body)}, true
 				return nil
 			case !errors.Is(translate(err), domain.ErrNotFound):
 				return translate(err)
@@ -46,7 +45,7 @@ func (s *Store) Idempotent(ctx context.Context, scope, key, hash string, now tim
 				return err
 			}
 			return translate(s.conn(ctx).Create(&idempotencyRow{
-				Scope: scope, Key: key, RequestHash: hash, Status: resp.Status,
+				Scope: scope, Key: key, RequestHash: hash,
 				Location: resp.Location, Body: string(resp.Body), CreatedAt: utc(now),
 			}).Error)
 		})

@@ -288,7 +288,7 @@ func TestIdempotentCreatesOnce(t *testing.T) {
 		calls := 0
 		create := func(context.Context) (domain.StoredResponse, error) {
 			calls++
-			return domain.StoredResponse{Status: 201, Body: []byte(`{"n":1}`)}, nil
+			return domain.StoredResponse{Location: "/things/1", Body: []byte(`{"n":1}`)}, nil
 		}
 		now := time.Now()
 		r1, replayed1, err := s.Idempotent(ctx, "u1", "k", "h1", now, create)
@@ -296,7 +296,7 @@ func TestIdempotentCreatesOnce(t *testing.T) {
 			t.Fatal(err, replayed1)
 		}
 		r2, replayed2, err := s.Idempotent(ctx, "u1", "k", "h1", now, create)
-		if err != nil || !replayed2 || string(r2.Body) != string(r1.Body) || calls != 1 {
+		if err != nil || !replayed2 || string(r2.Body) != string(r1.Body) || r2.Location != "/things/1" || calls != 1 {
 			t.Errorf("retry: %+v replayed=%v err=%v calls=%d; want the first response, one call", r2, replayed2, err, calls)
 		}
 		if _, _, err := s.Idempotent(ctx, "u1", "k", "other", now, create); domain.ErrorCode(err) != domain.CodeUnprocessable {
