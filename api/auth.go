@@ -201,23 +201,12 @@ func (s *Server) login(c *gin.Context) {
 		fail(c, domain.Invalid("username and password are required", fe...))
 		return
 	}
-	keys := loginKeys(req.Username, c.ClientIP())
-	if err := s.loginWait(c, keys); err != nil {
-		fail(c, err)
-		return
-	}
-	u, refresh, err := s.auth.Login(c.Request.Context(), req.Username, req.Password)
-	if errors.Is(err, app.ErrWrongCredentials) {
-		if err := s.loginFailed(c, keys); err != nil {
-			fail(c, err)
-			return
-		}
+	u, refresh, err := s.auth.Login(c.Request.Context(), req.Username, req.Password, c.ClientIP())
+	var delayed *app.LoginDelayed
+	if errors.As(err, &delayed) {
+		c.Header("Retry-After", strconv.Itoa(delayed.Seconds))
 	}
 	if err != nil {
-		fail(c, err)
-		return
-	}
-	if err := s.store.ClearLoginThrottle(c.Request.Context(), keys.pair); err != nil {
 		fail(c, err)
 		return
 	}

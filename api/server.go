@@ -35,10 +35,6 @@ type Store interface {
 		create func(ctx context.Context) (domain.StoredResponse, error)) (domain.StoredResponse, bool, error)
 	APITokenUser(ctx context.Context, hash []byte, now time.Time) (domain.APIToken, domain.User, error)
 	SessionVersion(ctx context.Context, userID int64) (int, error)
-	RevokeSessions(ctx context.Context, userID int64, now time.Time) error
-	LoginThrottles(ctx context.Context, keys ...string) ([]domain.LoginThrottle, error)
-	UpdateLoginThrottle(ctx context.Context, key string, now time.Time, fn func(*domain.LoginThrottle)) error
-	ClearLoginThrottle(ctx context.Context, key string) error
 	ImportTickets(ctx context.Context, rows []domain.TicketImport) (domain.ImportResult, error)
 }
 

@@ -49,7 +49,7 @@ func (s *Server) logout(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if err := s.store.RevokeSessions(c.Request.Context(), mustPrincipal(c).UserID, s.now()); err != nil {
+	if err := s.auth.EndSessions(c.Request.Context(), mustPrincipal(c).UserID); err != nil {
 		fail(c, err)
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Server) revokeSessions(c *gin.Context) {
 		id, err = pathID(c, "id")
 	}
 	if err == nil {
-		err = s.store.RevokeSessions(c.Request.Context(), id, s.now())
+		err = s.auth.EndSessions(c.Request.Context(), id)
 	}
 	if err != nil {
 		fail(c, err)

@@ -12,6 +12,24 @@ func EndsSessions(before, after User) bool {
 		before.Role != after.Role || before.EnteCode != after.EnteCode || before.Level != after.Level
 }
 
+// RefreshToken is one link of a session's chain of refresh tokens (a
+// family); only its hash is stored. Rotating it spends it (UsedAt) and
+// stores its successor in the same family.
+type RefreshToken struct {
+	ID        int64
+	UserID    int64
+	Family    string
+	ExpiresAt time.Time
+	UsedAt    *time.Time
+	RevokedAt *time.Time
+}
+
+// Live reports whether t may still be rotated at now: neither spent,
+// revoked nor expired.
+func (t RefreshToken) Live(now time.Time) bool {
+	return t.UsedAt == nil && t.RevokedAt == nil && t.ExpiresAt.After(now)
+}
+
 // RefreshGrace is how long the immediate predecessor of a refresh token is
 // still accepted after it was rotated, answering with the same successor:
 // two browser tabs refreshing together must not log the user out.

@@ -393,9 +393,8 @@ func TestMissingRowsNameWhatWasLookedFor(t *testing.T) {
 				t.Errorf("got %v, want not found %q", err, want)
 			}
 		}
-		_, err := s.RotateRefreshToken(ctx, []byte("nope"), []byte("next"), time.Now(), time.Now().Add(time.Hour))
-		if domain.ErrorCode(err) != domain.CodeUnauthenticated {
-			t.Errorf("unknown refresh token: got %v, want unauthenticated", err)
+		if _, err := s.RefreshToken(ctx, []byte("nope"), false); err == nil || err.Error() != "not_found: refresh token not found" {
+			t.Errorf("unknown refresh token: got %v, want not found %q", err, "refresh token not found")
 		}
 	})
 }

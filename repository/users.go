@@ -2,7 +2,6 @@ package repository
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
@@ -221,72 +220,37 @@ func (s *Store) CreateRefreshToken(ctx context.Context, userID int64, family str
 	return translate(s.conn(ctx).Create(&row).Error)
 }
 
-// RotateRefreshToken consumes the refresh token with oldHash and stores
-// newHash in its family, returning the user. A token used a second time
-// means it leaked: the whole family is revoked and the call fails, except
-// for the immediate predecessor within domain.RefreshGrace.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash, newHash []byte, now, expires time.Time) (domain.User, error) {
-	var (
-		user   domain.User
-		reused string
-	)
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
-		var row refreshRow
-		if err := s.forUpdate(db).Where("hash = ?", oldHash).Take(&row).Error; err != nil {
-			return missing(err, domain.Errorf(domain.CodeUnauthenticated, "the refresh token is not valid"))
-		}
-		switch {
-		case row.RevokedAt != nil || !row.ExpiresAt.After(now):
-			return domain.Errorf(domain.CodeUnauthenticated, "the refresh token is expired or revoked")
-		case row.UsedAt != nil:
-			// The immediate predecessor, shortly after its rotation, is a
-			// second tab refreshing at the same time: it gets the same
-			// successor (newHash, derived from the old token), as long as
-			// that successor is still the family's live token.
-			if now.Sub(row.UsedAt.UTC()) <= domain.RefreshGrace {
-				var succ refreshRow
-				err := db.Where("hash = ? AND family = ? AND used_at IS NULL AND revoked_at IS NULL", newHash, row.Family).Take(&succ).Error
-				if err == nil {
-					u, err := s.activeUser(ctx, row.UserID)
-					user = u
-					return err
-				}
-				if err = translate(err); !errors.Is(err, domain.ErrNotFound) {
-					return err
-				}
-			}
-			reused = row.Family
-			return nil
-		}
-		if err := db.Model(&refreshRow{}).Where("id = ?", row.ID).Update("used_at", utc(now)).Error; err != nil {
-			return translate(err)
-		}
-		u, err := s.activeUser(ctx, row.UserID)
-		if err != nil {
-			return err
-		}
-		user = u
-		return s.CreateRefreshToken(ctx, row.UserID, row.Family, newHash, now, expires)
-	})
-	if err != nil {
-		return domain.User{}, err
+func (r refreshRow) toDomain() domain.RefreshToken {
+	t := domain.RefreshToken{ID: r.ID, UserID: r.UserID, Family: r.Family, ExpiresAt: r.ExpiresAt.UTC(), UsedAt: r.UsedAt, RevokedAt: r.RevokedAt}
+	if t.UsedAt != nil {
+		u := t.UsedAt.UTC()
+		t.UsedAt = &u
 	}
-	if reused != "" {
-		if err := s.RevokeRefreshFamily(ctx, reused, now); err != nil {
-			return domain.User{}, err
-		}
-		return domain.User{}, domain.Errorf(domain.CodeUnauthenticated, "the refresh token was already used; its session is revoked")
+	if t.RevokedAt != nil {
+		v := t.RevokedAt.UTC()
+		t.RevokedAt = &v
 	}
-	return user, nil
+	return t
 }
 
-func (s *Store) activeUser(ctx context.Context, id int64) (domain.User, error) {
-	u, err := s.GetUser(ctx, id)
-	if err == nil && !u.Active {
-		err = domain.Errorf(domain.CodeUnauthenticated, "the user is disabled")
+// RefreshToken returns the refresh token with hash; with lock, the row is
+// locked until the transaction of ctx ends (see InTx), so that two
+// rotations of one token are serialised.
+func (s *Store) RefreshToken(ctx context.Context, hash []byte, lock bool) (domain.RefreshToken, error) {
+	db := s.conn(ctx)
+	if lock {
+		db = s.forUpdate(db)
 	}
-	return u, err
+	var row refreshRow
+	if err := db.Where("hash = ?", hash).Take(&row).Error; err != nil {
+		return domain.RefreshToken{}, missing(err, notFound("refresh token not found"))
+	}
+	return row.toDomain(), nil
+}
+
+// SpendRefreshToken marks a refresh token used at now.
+func (s *Store) SpendRefreshToken(ctx context.Context, id int64, now time.Time) error {
+	return translate(s.conn(ctx).Model(&refreshRow{}).Where("id = ?", id).Update("used_at", utc(now)).Error)
 }
 
 // RevokeRefreshFamily revokes every refresh token of a family (logout, or
