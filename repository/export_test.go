@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
@@ -66,4 +67,56 @@ func (s *Store) SetInterventionTimes(ctx context.Context, id int64, status domai
 	}
 	return translate(s.conn(ctx).Exec("UPDATE interventions SET status = ?, deadline = ?, completed_at = ? WHERE id = ?",
 		string(status), utc(deadline), c, id).Error)
+}
+
+// ReinsertClock deletes one clock and inserts it again with the given
+// deadline and stop, so that the rollup triggers of migration 00004 see a
+// delete and an insert.
+func (s *Store) ReinsertClock(ctx context.Context, ticketID int64, code domain.SLACode, deadline time.Time, stopped *time.Time) error {
+	return s.InTx(ctx, func(ctx context.Context) error {
+		var row clockRow
+		if err := s.conn(ctx).Where("ticket_id = ? AND code = ?", ticketID, string(code)).Take(&row).Error; err != nil {
+			return translate(err)
+		}
+		if err := s.conn(ctx).Exec("DELETE FROM sla_clocks WHERE ticket_id = ? AND code = ?", ticketID, string(code)).Error; err != nil {
+			return translate(err)
+		}
+		var st any
+		if stopped != nil {
+			st = utc(*stopped)
+		}
+		return translate(s.conn(ctx).Exec("INSERT INTO sla_clocks (ticket_id, code, target_seconds, basis, started_at, deadline, stopped_at, elapsed_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+			ticketID, string(code), row.TargetSeconds, row.Basis, utc(row.StartedAt), utc(deadline), st, row.ElapsedSeconds).Error)
+	})
+}
+
+// errUndo rolls back WithoutClock's transaction.
+var errUndo = errors.New("undo")
+
+// WithoutClock deletes one clock, calls fn in the same transaction (so it
+// sees what the delete triggers did), then rolls everything back.
+func (s *Store) WithoutClock(ctx context.Context, ticketID int64, code domain.SLACode, fn func(ctx context.Context) error) error {
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		if err := s.conn(ctx).Exec("DELETE FROM sla_clocks WHERE ticket_id = ? AND code = ?", ticketID, string(code)).Error; err != nil {
+			return translate(err)
+		}
+		if err := fn(ctx); err != nil {
+			return err
+		}
+		return errUndo
+	})
+	if errors.Is(err, errUndo) {
+		return nil
+	}
+	return err
+}
+
+// RollupSLACounts reads the rollup row the triggers keep for a ticket's
+// year, ente and clock code.
+func (s *Store) RollupSLACounts(ctx context.Context, ticketID int64, code domain.SLACode) (met, missed, pending int64, err error) {
+	var row struct{ Met, Missed, Pending int64 }
+	err = s.conn(ctx).Raw(`SELECT COALESCE(SUM(sc.met), 0) AS met, COALESCE(SUM(sc.missed), 0) AS missed, COALESCE(SUM(sc.pending), 0) AS pending
+		FROM sla_counts sc JOIN tickets t ON t.opened_year = sc.opened_year AND t.ente_code = sc.ente_code
+		WHERE t.id = ? AND sc.code = ?`, ticketID, string(code)).Scan(&row).Error
+	return row.Met, row.Missed, row.Pending, translate(err)
 }

@@ -1,6 +1,7 @@
 package repository_test
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -108,6 +109,78 @@ func TestInterventionTimeSQLMatchesDomain(t *testing.T) {
 			onTime := want.OnTime() != nil && *want.OnTime()
 			if len(rows) != 1 || (rows[0].CompletedOnTime == 1) != onTime {
 				t.Errorf("%s completed %v: report rows %+v, domain OnTime %v", set.status, set.completed, rows, onTime)
+			}
+		}
+	})
+}
+
+// TestRollupTriggersMatchDomain: the rollup triggers of migration 00004
+// repeat the met / missed rule in SQL (sla_counts, read by the SLA report
+// and the annual report). For a clock stopped at deadline −1 µs, = and
+// +1 µs, and for a running one, the rollup counts it once, as met exactly
+// when domain.SLAClock.State says met, as missed when it says breached, as
+// pending while it runs; after an UPDATE, a DELETE + INSERT, and a DELETE
+// (which takes it out of the counts). Deadlines with and without a
+// fraction of a second catch text comparison of timestamps on SQLite.
+func TestRollupTriggersMatchDomain(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+		tk := openTicket(t, s, base)
+		code := domain.SLATakeInCharge
+		for _, deadline := range []time.Time{
+			base.Add(time.Hour).Add(123456 * time.Microsecond),
+			base.Add(time.Hour),                             // a whole second: no fraction to compare
+			base.Add(time.Hour).Add(500 * time.Millisecond), // a fraction with trailing zeros
+		} {
+			stops := []*time.Time{nil}
+			for _, d := range []time.Duration{-time.Microsecond, 0, time.Microsecond} {
+				at := deadline.Add(d)
+				stops = append(stops, &at)
+			}
+			for _, stop := range stops {
+				name := "running"
+				var want [3]int64 // met, missed, pending
+				if stop == nil {
+					want[2] = 1
+				} else {
+					name = "stopped at deadline" + stop.Sub(deadline).String()
+					// A stopped clock's state no longer depends on the instant of the reading.
+					switch st := (domain.SLAClock{Code: code, Deadline: deadline, StoppedAt: stop}).State(stop.Add(time.Hour)); st {
+					case domain.SLAMet:
+						want[0] = 1
+					case domain.SLABreached:
+						want[1] = 1
+					default:
+						t.Fatalf("%s: domain says %s for a stopped clock", name, st)
+					}
+				}
+				check := func(ctx context.Context, how string, want [3]int64) error {
+					met, missed, pending, err := s.RollupSLACounts(ctx, tk.ID, code)
+					if err != nil {
+						return err
+					}
+					if got := [3]int64{met, missed, pending}; got != want {
+						t.Errorf("deadline %s, %s, after %s: rollup met/missed/pending %v, domain says %v",
+							deadline.Format("15:04:05.999999"), name, how, got, want)
+					}
+					return nil
+				}
+				if err := s.SetClock(ctx, tk.ID, code, deadline, stop); err != nil {
+					t.Fatal(err)
+				}
+				if err := check(ctx, "UPDATE", want); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.ReinsertClock(ctx, tk.ID, code, deadline, stop); err != nil {
+					t.Fatal(err)
+				}
+				if err := check(ctx, "DELETE and INSERT", want); err != nil {
+					t.Fatal(err)
+				}
+				err := s.WithoutClock(ctx, tk.ID, code, func(ctx context.Context) error { return check(ctx, "DELETE", [3]int64{}) })
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 		}
 	})
