@@ -263,7 +263,7 @@ func FuzzListQuery(f *testing.F) {
 		req := httptest.NewRequest(http.MethodGet, "http://helpdesk.test/api/v1/tickets", nil)
 		req.URL.RawQuery = raw
 		req.Header.Set("Authorization", "Bearer "+tok)
-		r := e.serve(req)
+		r := e.serve(t, req)
 		checkAnswer(t, r)
 		if r.Status != http.StatusOK || !asEnte {
 			return
@@ -303,7 +303,7 @@ func FuzzAuthorizationHeader(f *testing.F) {
 		}
 		req := httptest.NewRequest(http.MethodGet, "http://helpdesk.test/api/v1/me", nil)
 		req.Header.Set("Authorization", h)
-		r := e.serve(req)
+		r := e.serve(t, req)
 		checkAnswer(t, r)
 		if r.Status == http.StatusOK {
 			if h != "Bearer "+e.tokens[wReporterT] && !signedBySecKey(strings.TrimPrefix(h, "Bearer ")) {

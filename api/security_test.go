@@ -1,16 +1,13 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +16,7 @@ import (
 	"github.com/cst-firenze/helpdesk/api"
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/openapi/openapitest"
 	"github.com/cst-firenze/helpdesk/repository"
 	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
@@ -40,23 +38,6 @@ const (
 	secEnteA = "firenze"
 	secEnteB = "fiesole"
 )
-
-type secClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *secClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *secClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // who names a principal of the suite. The two operator levels are separate
 // principals because some rules depend on the level.
@@ -82,7 +63,7 @@ var matrixWho = []who{wAdmin, wOperator1, wOperator2, wTech, wEnteA, wReporter, 
 type secEnv struct {
 	srv     *api.Server
 	store   *repository.Store
-	clock   *secClock
+	clock   *openapitest.Clock
 	tokens  map[who]string
 	ids     map[who]int64
 	ticketA int64 // a ticket of ente A, level 1, status nuovo
@@ -92,7 +73,7 @@ type secEnv struct {
 
 func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	tb.Helper()
-	clk := &secClock{t: secStart}
+	clk := openapitest.NewClock(secStart)
 	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now)}, store)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)
@@ -158,150 +139,39 @@ func (e *secEnv) newTicket(tb testing.TB, token, ente string) int64 {
 	return int64(r.num(tb, "id"))
 }
 
-// do sends a request through the real router. body is nil (no body), a
-// string or []byte (sent as is) or anything else (sent as JSON); hdr is
-// pairs of header name and value.
+// do sends a request through the real router (openapitest, the harness
+// shared with the e2e suite: the answer must match openapi.yaml). body is
+// nil (no body), a string or []byte (sent as is) or anything else (sent as
+// JSON); hdr is pairs of header name and value.
 func (e *secEnv) do(tb testing.TB, method, path, token string, body any, hdr ...string) *secResp {
 	tb.Helper()
-	var rd *bytes.Reader
-	switch b := body.(type) {
-	case nil:
-		rd = bytes.NewReader(nil)
-	case string:
-		rd = bytes.NewReader([]byte(b))
-	case []byte:
-		rd = bytes.NewReader(b)
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			tb.Fatalf("marshal body: %v", err)
-		}
-		rd = bytes.NewReader(j)
-	}
-	req := httptest.NewRequest(method, "http://helpdesk.test"+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	return e.serve(req)
+	return e.serve(tb, openapitest.NewRequest(tb, method, "http://helpdesk.test"+path, token, body, hdr...))
 }
 
-func (e *secEnv) serve(req *http.Request) *secResp {
-	rec := httptest.NewRecorder()
-	e.srv.ServeHTTP(rec, req)
-	return &secResp{Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
-}
-
-// secResp is one answer of the API.
-type secResp struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-func (r *secResp) String() string { return fmt.Sprintf("%d %s", r.Status, r.Body) }
-
-func (r *secResp) want(tb testing.TB, status int) *secResp {
+func (e *secEnv) serve(tb testing.TB, req *http.Request) *secResp {
 	tb.Helper()
-	if r.Status != status {
-		tb.Fatalf("got status %d, want %d; body: %s", r.Status, status, r.Body)
-	}
-	return r
+	return &secResp{openapitest.Serve(tb, e.srv, req)}
 }
 
-func (r *secResp) obj(tb testing.TB) map[string]any {
-	tb.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.Body, &m); err != nil {
-		tb.Fatalf("got body %q, want a JSON object: %v", r.Body, err)
-	}
-	return m
-}
+// secResp is one answer of the API, with the short names this suite's
+// tests use.
+type secResp struct{ *openapitest.Response }
 
-func (r *secResp) str(tb testing.TB, key string) string {
-	tb.Helper()
-	s, ok := r.obj(tb)[key].(string)
-	if !ok {
-		tb.Fatalf("got %s, want a string %q", r.Body, key)
-	}
-	return s
-}
-
-func (r *secResp) num(tb testing.TB, key string) float64 {
-	tb.Helper()
-	n, ok := r.obj(tb)[key].(float64)
-	if !ok {
-		tb.Fatalf("got %s, want a number %q", r.Body, key)
-	}
-	return n
-}
+func (r *secResp) want(tb testing.TB, status int) *secResp { tb.Helper(); r.Want(tb, status); return r }
+func (r *secResp) obj(tb testing.TB) map[string]any        { tb.Helper(); return r.Obj(tb) }
+func (r *secResp) str(tb testing.TB, key string) string    { tb.Helper(); return r.Str(tb, key) }
+func (r *secResp) num(tb testing.TB, key string) float64   { tb.Helper(); return r.Num(tb, key) }
+func (r *secResp) fields(tb testing.TB) []string           { return r.Fields() }
 
 // problemError says what is wrong with r as an RFC 9457 problem of the
 // given status and code (code "" accepts any), or "" when nothing is.
 func (r *secResp) problemError(status int, code domain.Code) string {
-	if r.Status != status {
-		return fmt.Sprintf("got status %d, want %d; body: %s", r.Status, status, r.Body)
-	}
-	if ct := r.Header.Get("Content-Type"); ct != "application/problem+json" {
-		return fmt.Sprintf("got Content-Type %q, want application/problem+json", ct)
-	}
-	return problemBodyError(r.Body, status, code)
-}
-
-// problemBodyError checks the members every problem of this API has.
-func problemBodyError(body []byte, status int, code domain.Code) string {
-	var p struct {
-		Type   *string  `json:"type"`
-		Title  *string  `json:"title"`
-		Status *float64 `json:"status"`
-		Code   *string  `json:"code"`
-		Errors []struct {
-			Field  string `json:"field"`
-			Detail string `json:"detail"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		return fmt.Sprintf("got body %q, want a JSON problem: %v", body, err)
-	}
-	switch {
-	case p.Type == nil || *p.Type == "", p.Title == nil || *p.Title == "", p.Code == nil || *p.Code == "":
-		return fmt.Sprintf("got problem %s, want non-empty type, title and code", body)
-	case p.Status == nil || int(*p.Status) != status:
-		return fmt.Sprintf("got problem %s, want status member %d", body, status)
-	case code != "" && *p.Code != string(code):
-		return fmt.Sprintf("got code %q, want %q; body: %s", *p.Code, code, body)
-	}
-	return ""
+	return r.ProblemError(status, code)
 }
 
 func (r *secResp) wantProblem(tb testing.TB, status int, code domain.Code) {
 	tb.Helper()
-	if msg := r.problemError(status, code); msg != "" {
-		tb.Fatal(msg)
-	}
-}
-
-// fields lists the field names of a problem's errors member.
-func (r *secResp) fields(tb testing.TB) []string {
-	tb.Helper()
-	var p struct {
-		Errors []struct {
-			Field string `json:"field"`
-		} `json:"errors"`
-	}
-	if err := json.Unmarshal(r.Body, &p); err != nil {
-		tb.Fatalf("got body %q, want a JSON problem: %v", r.Body, err)
-	}
-	var out []string
-	for _, f := range p.Errors {
-		out = append(out, f.Field)
-	}
-	return out
+	r.Problem(tb, status, code)
 }
 
 // policy is who may call a route, decided by hand from the issues' intent

@@ -26,7 +26,7 @@ func (e *secEnv) loginFrom(tb testing.TB, user, password, addr string) *secResp 
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Forwarded-For", "203.0.113."+strconv.Itoa(int(time.Now().UnixNano()%250)))
 	req.RemoteAddr = addr + ":40000"
-	return e.serve(req)
+	return e.serve(tb, req)
 }
 
 func retryAfter(tb testing.TB, r *secResp) int {
