@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -35,6 +36,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	mb := fs.Int("mb", 200, "size of the generated log in MB")
 	db := fs.String("db", filepath.Join(os.TempDir(), "nagiosimport.db"), "SQLite path or postgres:// URL (a fresh database)")
 	logPath := fs.String("log", filepath.Join(os.TempDir(), "nagios-bench.log"), "where to write the log")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the import to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,8 +63,21 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer f.Close()
 	m := app.NewMonitoring(store, time.Now)
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+	}
 	start := time.Now()
 	res, err := m.ImportLog(ctx, f)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
