@@ -656,3 +656,31 @@ func MeasureResponse(sorted []float64) ResponseStats {
 	return ResponseStats{Samples: int64(len(sorted)), Max: ms(sorted[len(sorted)-1]),
 		P95: ms(Percentile(sorted, 95)), P99: ms(Percentile(sorted, 99))}
 }
+
+// AlertHour is the number of alerts and warnings of one probe in one hour.
+// Alerts are kept as counts, not rows: most lines of a nagios.log are
+// alerts, and the reports only count them by month.
+type AlertHour struct {
+	Host, Service string
+	Hour          int64 // Unix time of the hour's start, UTC
+	Count         int64
+}
+
+// HourOf is the start of the UTC hour of a Unix time, as AlertHour.Hour.
+func HourOf(sec int64) int64 { return sec - ((sec%3600)+3600)%3600 }
+
+// MonitoringWriter writes the records of one import inside its
+// transaction. Like the repository interface of a domain aggregate, it is
+// declared here so that both the use case and the store can name it.
+type MonitoringWriter interface {
+	// Put queues records; Flush stores those queued, skipping records
+	// stored before (same Key), and says how many were new.
+	Put(evs []MonitoringEvent) error
+	Flush() (int64, error)
+	// CountAlerts adds to the import's alert counts; MergeAlerts, at the
+	// end, keeps for each probe-hour the larger of the import's count and
+	// that of earlier imports, so a log imported again adds nothing, and
+	// says how many alerts were new.
+	CountAlerts(hours []AlertHour) error
+	MergeAlerts() (int64, error)
+}

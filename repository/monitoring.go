@@ -2,9 +2,14 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -47,15 +52,6 @@ type monitoringEventRow struct {
 }
 
 func (monitoringEventRow) TableName() string { return "monitoring_events" }
-
-func toMonitoringEventRow(e domain.MonitoringEvent) monitoringEventRow {
-	local := e.At.In(rome)
-	return monitoringEventRow{
-		EventKey: e.Key(), At: utc(e.At), AtYear: local.Year(), AtMonth: int(local.Month()), Kind: string(e.Kind),
-		Host: e.Host, Service: e.Service, State: e.State, Hard: e.Hard, Attempt: e.Attempt, Alert: e.IsAlert(),
-		Output: e.Output, ResponseS: e.Response,
-	}
-}
 
 func (r monitoringEventRow) toDomain() domain.MonitoringEvent {
 	return domain.MonitoringEvent{
@@ -137,40 +133,321 @@ func (s *Store) AvailabilitySLAs(ctx context.Context) ([]domain.AvailabilitySLA,
 	return out, nil
 }
 
-// monitoringBatch is how many records one INSERT carries: large enough to
-// amortise the round trip, small enough to stay under SQLite's and
-// PostgreSQL's bound-parameter limits (14 columns each).
-const monitoringBatch = 500
+// monitoringEventColumns are the columns an import writes, in order.
+const monitoringEventColumns = "event_key, at, at_year, at_month, kind, host, service, state, hard, attempt, alert, output, response_s"
 
-// ImportMonitoringEvents stores, in one transaction, every batch that feed
-// puts; records already stored (same key) are skipped. If feed or a put
-// fails nothing is stored. It returns how many records were new.
-func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(put func([]domain.MonitoringEvent) error) error) (int64, error) {
-	var stored int64
-	err := s.InTx(ctx, func(ctx context.Context) error {
-		db := s.conn(ctx)
-		rows := make([]monitoringEventRow, 0, monitoringBatch)
-		return feed(func(evs []domain.MonitoringEvent) error {
-			for len(evs) > 0 {
-				n := min(len(evs), monitoringBatch)
-				rows = rows[:0]
-				for _, e := range evs[:n] {
-					rows = append(rows, toMonitoringEventRow(e))
-				}
-				res := db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "event_key"}}, DoNothing: true}).Create(&rows)
-				if res.Error != nil {
-					return res.Error
-				}
-				stored += res.RowsAffected
-				evs = evs[n:]
+// monitoringEventValues are a record's values in monitoringEventColumns'
+// order.
+func monitoringEventValues(e domain.MonitoringEvent) []any {
+	local := e.At.In(rome)
+	var resp any
+	if e.Response != nil {
+		resp = *e.Response
+	}
+	return []any{e.Key(), utc(e.At), local.Year(), int(local.Month()), string(e.Kind), e.Host, e.Service, e.State,
+		e.Hard, e.Attempt, e.IsAlert(), e.Output, resp}
+}
+
+// ImportMonitoringEvents runs feed in one transaction with a writer of its
+// records. On PostgreSQL, outside a transaction, records are copied (COPY)
+// into temporary tables and merged by one INSERT ... SELECT each; otherwise
+// (SQLite, or one live event inside a transaction) they go through prepared
+// multi-row INSERTs.
+func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error {
+	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx || !s.postgres {
+		return s.InTx(ctx, func(ctx context.Context) error {
+			w := &sqlMonitoringWriter{ctx: ctx, db: s.conn(ctx), postgres: s.postgres}
+			defer w.close()
+			if err := feed(ctx, w); err != nil {
+				return err
 			}
-			return nil
+			return w.done()
+		})
+	}
+	err := s.db.WithContext(ctx).Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("monitoring import: connection is %T, not *sql.Conn", c.Statement.ConnPool)
+		}
+		return c.Transaction(func(tx *gorm.DB) error {
+			ctx := context.WithValue(ctx, txKey{}, tx)
+			w := &copyMonitoringWriter{ctx: ctx, db: tx, conn: conn}
+			if err := w.begin(); err != nil {
+				return err
+			}
+			return feed(ctx, w)
 		})
 	})
-	if err != nil {
-		return 0, translate(err)
+	return translate(err)
+}
+
+// monitoringRowsPerInsert is how many records one prepared INSERT carries
+// on the SQL path. The SQLite driver matches each bound parameter against
+// the argument list, a cost that grows with the square of their number,
+// so a statement stays small.
+const monitoringRowsPerInsert = 16
+
+// sqlMonitoringWriter writes an import through prepared multi-row INSERTs
+// in the current transaction.
+type sqlMonitoringWriter struct {
+	ctx      context.Context
+	db       *gorm.DB
+	postgres bool
+	args     []any // queued records' values
+	queued   int
+	stored   int64 // new since the last Flush
+	stmts    map[int]*sql.Stmt
+	staged   bool // the alert staging table exists
+}
+
+func (w *sqlMonitoringWriter) placeholders(rows, cols int) string {
+	var b strings.Builder
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				b.WriteByte(',')
+			}
+			n++
+			if w.postgres {
+				fmt.Fprintf(&b, "$%d", n)
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
 	}
-	return stored, nil
+	return b.String()
+}
+
+// exec runs the prepared INSERT of rows records (made once per size).
+func (w *sqlMonitoringWriter) exec(rows int, args []any) error {
+	st, ok := w.stmts[rows]
+	if !ok {
+		q := "INSERT INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 13) +
+			" ON CONFLICT (event_key) DO NOTHING"
+		var err error
+		if st, err = w.db.Statement.ConnPool.PrepareContext(w.ctx, q); err != nil {
+			return err
+		}
+		if w.stmts == nil {
+			w.stmts = map[int]*sql.Stmt{}
+		}
+		w.stmts[rows] = st
+	}
+	res, err := st.ExecContext(w.ctx, args...)
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	w.stored += n
+	return err
+}
+
+// Put implements domain.MonitoringWriter.
+func (w *sqlMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
+	for _, e := range evs {
+		w.args = append(w.args, monitoringEventValues(e)...)
+		if w.queued++; w.queued == monitoringRowsPerInsert {
+			if err := w.exec(w.queued, w.args); err != nil {
+				return err
+			}
+			w.args, w.queued = w.args[:0], 0
+		}
+	}
+	return nil
+}
+
+// Flush implements domain.MonitoringWriter.
+func (w *sqlMonitoringWriter) Flush() (int64, error) {
+	if w.queued > 0 {
+		if err := w.exec(w.queued, w.args); err != nil {
+			return 0, err
+		}
+		w.args, w.queued = w.args[:0], 0
+	}
+	n := w.stored
+	w.stored = 0
+	return n, nil
+}
+
+// CountAlerts implements domain.MonitoringWriter: the counts go to a
+// temporary table, summed by MergeAlerts.
+func (w *sqlMonitoringWriter) CountAlerts(hours []domain.AlertHour) error {
+	if !w.staged {
+		q := "CREATE TEMP TABLE monitoring_alert_stage (" + alertStageColumns + ")"
+		if w.postgres {
+			q += " ON COMMIT DROP"
+		}
+		if err := w.db.Exec(q).Error; err != nil {
+			return err
+		}
+		w.staged = true
+	}
+	const per = 100
+	for len(hours) > 0 {
+		n := min(len(hours), per)
+		args := make([]any, 0, n*6)
+		for _, h := range hours[:n] {
+			args = append(args, alertStageValues(h)...)
+		}
+		q := "INSERT INTO monitoring_alert_stage (host, service, hour, at_year, at_month, n) VALUES " + w.placeholders(n, 6)
+		if _, err := w.db.Statement.ConnPool.ExecContext(w.ctx, q, args...); err != nil {
+			return err
+		}
+		hours = hours[n:]
+	}
+	return nil
+}
+
+// MergeAlerts implements domain.MonitoringWriter.
+func (w *sqlMonitoringWriter) MergeAlerts() (int64, error) {
+	if !w.staged {
+		return 0, nil
+	}
+	return mergeAlerts(w.db)
+}
+
+// done drops the staging table, which on SQLite outlives the transaction.
+func (w *sqlMonitoringWriter) done() error {
+	if !w.staged {
+		return nil
+	}
+	w.staged = false
+	return w.db.Exec("DROP TABLE monitoring_alert_stage").Error
+}
+
+func (w *sqlMonitoringWriter) close() {
+	for _, st := range w.stmts {
+		_ = st.Close()
+	}
+}
+
+// alertStageColumns is the staging table of an import's alert counts.
+const alertStageColumns = "host TEXT NOT NULL, service TEXT NOT NULL, hour BIGINT NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, n BIGINT NOT NULL"
+
+func alertStageValues(h domain.AlertHour) []any {
+	local := time.Unix(h.Hour, 0).In(rome)
+	return []any{h.Host, h.Service, h.Hour, local.Year(), int(local.Month()), h.Count}
+}
+
+// mergeAlerts folds the staged counts into monitoring_alert_hours, each
+// hour keeping the larger of its imported count and the import's, and
+// returns how many alerts that added.
+func mergeAlerts(db *gorm.DB) (int64, error) {
+	const staged = "SELECT host, service, hour, MIN(at_year) AS at_year, MIN(at_month) AS at_month, SUM(n) AS n FROM monitoring_alert_stage WHERE TRUE GROUP BY host, service, hour"
+	var added int64
+	err := db.Raw("SELECT CAST(COALESCE(SUM(s.n - COALESCE(h.imported, 0)), 0) AS BIGINT) FROM (" + staged + ") s " +
+		"LEFT JOIN monitoring_alert_hours h ON h.host = s.host AND h.service = s.service AND h.hour = s.hour " +
+		"WHERE s.n > COALESCE(h.imported, 0)").Scan(&added).Error
+	if err != nil {
+		return 0, err
+	}
+	err = db.Exec("INSERT INTO monitoring_alert_hours (host, service, hour, at_year, at_month, imported) " + staged +
+		" ON CONFLICT (host, service, hour) DO UPDATE SET imported = CASE WHEN excluded.imported > monitoring_alert_hours.imported" +
+		" THEN excluded.imported ELSE monitoring_alert_hours.imported END").Error
+	if err != nil {
+		return 0, err
+	}
+	return added, db.Exec("DELETE FROM monitoring_alert_stage").Error
+}
+
+// copyMonitoringWriter writes an import on PostgreSQL: records and counts
+// are copied (COPY, through the pgx connection under database/sql) into
+// temporary tables of the transaction, and each Flush or MergeAlerts is one
+// INSERT ... SELECT ... ON CONFLICT into the real table.
+type copyMonitoringWriter struct {
+	ctx    context.Context
+	db     *gorm.DB
+	conn   *sql.Conn
+	rows   [][]any
+	alerts [][]any
+	ord    int64
+}
+
+// copyBatch is how many rows one COPY carries.
+const copyBatch = 5000
+
+func (w *copyMonitoringWriter) begin() error {
+	if err := w.db.Exec("CREATE TEMP TABLE monitoring_events_stage (ord BIGINT NOT NULL, " +
+		"event_key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, kind TEXT NOT NULL, " +
+		"host TEXT NOT NULL, service TEXT NOT NULL, state TEXT NOT NULL, hard BOOLEAN NOT NULL, attempt INTEGER NOT NULL, " +
+		"alert BOOLEAN NOT NULL, output TEXT NOT NULL, response_s DOUBLE PRECISION) ON COMMIT DROP").Error; err != nil {
+		return err
+	}
+	return w.db.Exec("CREATE TEMP TABLE monitoring_alert_stage (" + alertStageColumns + ") ON COMMIT DROP").Error
+}
+
+// copy sends rows to a staging table on the transaction's connection.
+func (w *copyMonitoringWriter) copy(table string, cols []string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	return w.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("monitoring import: driver connection is %T, not pgx", dc)
+		}
+		_, err := c.Conn().CopyFrom(w.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+		return err
+	})
+}
+
+var eventStageColumns = append([]string{"ord"}, strings.Split(strings.ReplaceAll(monitoringEventColumns, " ", ""), ",")...)
+
+// Put implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
+	for _, e := range evs {
+		w.ord++
+		w.rows = append(w.rows, append([]any{w.ord}, monitoringEventValues(e)...))
+		if len(w.rows) == copyBatch {
+			if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
+				return err
+			}
+			w.rows = w.rows[:0]
+		}
+	}
+	return nil
+}
+
+// Flush implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) Flush() (int64, error) {
+	if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
+		return 0, err
+	}
+	w.rows = w.rows[:0]
+	res := w.db.Exec("INSERT INTO monitoring_events (" + monitoringEventColumns + ") SELECT " + monitoringEventColumns +
+		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT (event_key) DO NOTHING")
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	return res.RowsAffected, w.db.Exec("TRUNCATE monitoring_events_stage").Error
+}
+
+var alertStageCols = []string{"host", "service", "hour", "at_year", "at_month", "n"}
+
+// CountAlerts implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) CountAlerts(hours []domain.AlertHour) error {
+	w.alerts = w.alerts[:0]
+	for _, h := range hours {
+		w.alerts = append(w.alerts, alertStageValues(h))
+	}
+	return w.copy("monitoring_alert_stage", alertStageCols, w.alerts)
+}
+
+// MergeAlerts implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) MergeAlerts() (int64, error) { return mergeAlerts(w.db) }
+
+// CountLiveAlert counts an alert received live in its probe-hour.
+func (s *Store) CountLiveAlert(ctx context.Context, h domain.AlertHour) error {
+	v := alertStageValues(h)
+	err := s.conn(ctx).Exec("INSERT INTO monitoring_alert_hours (host, service, hour, at_year, at_month, live) VALUES (?, ?, ?, ?, ?, ?) "+
+		"ON CONFLICT (host, service, hour) DO UPDATE SET live = monitoring_alert_hours.live + excluded.live", v...).Error
+	return translate(err)
 }
 
 // ProbeHistory returns what availability needs of one probe over period:
@@ -227,14 +504,17 @@ type alertCountRow struct {
 func (s *Store) AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error) {
 	var total, per []alertCountRow
 	db := s.conn(ctx)
-	err := db.Table("monitoring_events").Select("'' AS system_code, at_year, at_month, COUNT(*) AS n").
-		Where("alert AND at_year IN ?", years).Group("at_year, at_month").Scan(&total).Error
+	// An hour counts the larger of its imported and live alerts: a log
+	// holds every state change that was also received live.
+	const n = "CAST(SUM(CASE WHEN h.imported > h.live THEN h.imported ELSE h.live END) AS BIGINT) AS n"
+	err := db.Table("monitoring_alert_hours h").Select("'' AS system_code, h.at_year, h.at_month, "+n).
+		Where("h.at_year IN ?", years).Group("h.at_year, h.at_month").Scan(&total).Error
 	if err != nil {
 		return nil, translate(err)
 	}
-	err = db.Table("monitoring_events e").Select("p.system_code, e.at_year, e.at_month, COUNT(*) AS n").
-		Joins("JOIN monitoring_probes p ON p.host = e.host AND p.service = e.service").
-		Where("e.alert AND e.at_year IN ?", years).Group("p.system_code, e.at_year, e.at_month").Scan(&per).Error
+	err = db.Table("monitoring_alert_hours h").Select("p.system_code, h.at_year, h.at_month, "+n).
+		Joins("JOIN monitoring_probes p ON p.host = h.host AND p.service = h.service").
+		Where("h.at_year IN ?", years).Group("p.system_code, h.at_year, h.at_month").Scan(&per).Error
 	if err != nil {
 		return nil, translate(err)
 	}
