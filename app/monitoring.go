@@ -22,8 +22,9 @@ type MonitoringStore interface {
 	// its records; the store methods called with feed's ctx join it, and
 	// an error from feed rolls everything back.
 	ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error
-	// CountLiveAlert counts an alert received live in its probe-hour.
-	CountLiveAlert(ctx context.Context, h domain.AlertHour) error
+	// CountLive counts an alert, and a response time, received live
+	// (either may be nil).
+	CountLive(ctx context.Context, alert *domain.AlertHour, response *domain.ResponseHour) error
 	ProbeHistory(ctx context.Context, p domain.Probe, period domain.Span) (domain.ProbeHistory, error)
 	AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error)
 	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
@@ -93,10 +94,17 @@ func (m *Monitoring) Record(ctx context.Context, ev domain.MonitoringEvent) (sto
 		if stored = n == 1; err != nil || !stored {
 			return err // a repeat was handled the first time
 		}
+		hour := domain.HourOf(ev.At.Unix())
+		var alert *domain.AlertHour
+		var response *domain.ResponseHour
 		if ev.IsAlert() {
-			if err := m.store.CountLiveAlert(ctx, domain.AlertHour{Host: ev.Host, Service: ev.Service, Hour: domain.HourOf(ev.At.Unix()), Count: 1}); err != nil {
-				return err
-			}
+			alert = &domain.AlertHour{Host: ev.Host, Service: ev.Service, Hour: hour, Count: 1}
+		}
+		if ev.Response != nil {
+			response = &domain.ResponseHour{Host: ev.Host, Service: ev.Service, Hour: hour, Seconds: *ev.Response, Count: 1}
+		}
+		if err := m.store.CountLive(ctx, alert, response); err != nil {
+			return err
 		}
 		_, err = m.proposeOutages(ctx, ev, systems)
 		return err
@@ -153,11 +161,11 @@ const monitoringMaxLine = 64 << 10
 var ErrMonitoringRead = errors.New("reading the log")
 
 // ImportLog reads a nagios.log as a stream and stores it in one
-// transaction, so memory stays bounded whatever the size. Only what a
-// report reads back is kept as rows: HARD state changes, downtimes, and
-// the response times of the response-time SLAs' probes; alerts and
-// warnings are counted per probe and hour, and the rest (a SOFT recovery,
-// a HARD state repeated) is read and dropped. A line that does not parse
+// transaction, so memory stays bounded whatever the size. Only what
+// availability reads back is kept as rows: HARD state changes and
+// downtimes; alerts and warnings, and response times by value, are counted
+// per probe and hour; the rest (a SOFT recovery's output, a HARD state
+// repeated) is read and dropped. A line that does not parse
 // is reported with its number and nothing is stored; records already
 // stored are skipped and alert counts keep the larger of two imports of
 // an hour, so importing a log again changes nothing. The first newly
@@ -168,14 +176,7 @@ func (m *Monitoring) ImportLog(ctx context.Context, r io.Reader) (MonitoringImpo
 	if err != nil {
 		return MonitoringImportResult{}, err
 	}
-	rslas, err := m.store.ResponseSLAs(ctx)
-	if err != nil {
-		return MonitoringImportResult{}, err
-	}
-	imp := &logImport{m: m, systems: systems, samples: map[domain.Probe]bool{}, decided: map[string]bool{}}
-	for _, sla := range rslas {
-		imp.samples[sla.Probe] = true
-	}
+	imp := &logImport{m: m, systems: systems, decided: map[string]bool{}}
 	err = m.store.ImportMonitoringEvents(ctx, func(ctx context.Context, w domain.MonitoringWriter) error {
 		return imp.run(ctx, w, bufio.NewReaderSize(r, 256<<10))
 	})
@@ -199,14 +200,14 @@ const (
 type logImport struct {
 	m       *Monitoring
 	systems []domain.MonitoringSystem
-	samples map[domain.Probe]bool // probes whose response times SLA.3 reads
-	decided map[string]bool       // systems whose proposal this import has settled
+	decided map[string]bool // systems whose proposal this import has settled
 	res     MonitoringImportResult
 
-	names  map[string]string         // interned hosts, services and states
-	last   map[domain.Probe]lastHard // last HARD state of each probe in this import
-	alerts map[domain.AlertHour]int64
-	batch  []domain.MonitoringEvent
+	names     map[string]string         // interned hosts, services and states
+	last      map[domain.Probe]lastHard // last HARD state of each probe in this import
+	alerts    map[domain.AlertHour]int64
+	responses map[domain.ResponseHour]int64
+	batch     []domain.MonitoringEvent
 }
 
 type lastHard struct {
@@ -231,6 +232,7 @@ func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bu
 	imp.names = map[string]string{}
 	imp.last = map[domain.Probe]lastHard{}
 	imp.alerts = map[domain.AlertHour]int64{}
+	imp.responses = map[domain.ResponseHour]int64{}
 	imp.batch = make([]domain.MonitoringEvent, 0, importBatch)
 	var fe []domain.FieldError
 	var l domain.NagiosLine
@@ -279,7 +281,10 @@ func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bu
 	if err := imp.countAlerts(w); err != nil {
 		return err
 	}
-	n, err := w.MergeAlerts()
+	if err := imp.countResponses(w); err != nil {
+		return err
+	}
+	n, err := w.Merge()
 	imp.res.Alerts = n
 	return err
 }
@@ -296,7 +301,15 @@ func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *
 			}
 		}
 	}
-	keep := l.Kind == domain.MonitoringDowntime || (l.HasResponse && imp.samples[probe])
+	if l.HasResponse {
+		imp.responses[domain.ResponseHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At), Seconds: l.Response}]++
+		if len(imp.responses) >= importAlertHours {
+			if err := imp.countResponses(w); err != nil {
+				return err
+			}
+		}
+	}
+	keep := l.Kind == domain.MonitoringDowntime
 	if l.Hard && l.Kind != domain.MonitoringDowntime {
 		// A HARD state equal to the probe's previous one changes no span
 		// of availability; one out of time order is kept to be safe.
@@ -375,17 +388,28 @@ func (imp *logImport) flush(w domain.MonitoringWriter) error {
 	return err
 }
 
-func (imp *logImport) countAlerts(w domain.MonitoringWriter) error {
-	hours := make([]domain.AlertHour, 0, len(imp.alerts))
-	for h, n := range imp.alerts {
-		h.Count = n
-		hours = append(hours, h)
-	}
-	clear(imp.alerts)
-	if len(hours) == 0 {
+func (imp *logImport) countResponses(w domain.MonitoringWriter) error {
+	if len(imp.responses) == 0 {
 		return nil
 	}
-	return w.CountAlerts(hours)
+	return w.CountResponses(drain(imp.responses, func(r domain.ResponseHour, n int64) domain.ResponseHour { r.Count = n; return r }))
+}
+
+func (imp *logImport) countAlerts(w domain.MonitoringWriter) error {
+	if len(imp.alerts) == 0 {
+		return nil
+	}
+	return w.CountAlerts(drain(imp.alerts, func(h domain.AlertHour, n int64) domain.AlertHour { h.Count = n; return h }))
+}
+
+// drain empties a map of counts into its keys, each given its count.
+func drain[K comparable](m map[K]int64, withCount func(K, int64) K) []K {
+	out := make([]K, 0, len(m))
+	for k, n := range m {
+		out = append(out, withCount(k, n))
+	}
+	clear(m)
+	return out
 }
 
 var errLineTooLong = errors.New("line too long")

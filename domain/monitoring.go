@@ -677,10 +677,21 @@ type MonitoringWriter interface {
 	// stored before (same Key), and says how many were new.
 	Put(evs []MonitoringEvent) error
 	Flush() (int64, error)
-	// CountAlerts adds to the import's alert counts; MergeAlerts, at the
-	// end, keeps for each probe-hour the larger of the import's count and
-	// that of earlier imports, so a log imported again adds nothing, and
-	// says how many alerts were new.
+	// CountAlerts and CountResponses add to the import's counts; Merge, at
+	// the end, keeps for each count the larger of the import's and that of
+	// earlier imports, so a log imported again adds nothing, and says how
+	// many alerts were new.
 	CountAlerts(hours []AlertHour) error
-	MergeAlerts() (int64, error)
+	CountResponses(samples []ResponseHour) error
+	Merge() (alerts int64, err error)
+}
+
+// ResponseHour is how many times a probe's perfdata gave one response
+// time in one hour: SLA.3's maximum and percentiles need every sample, and
+// a counted value is one sample as much as a row is.
+type ResponseHour struct {
+	Host, Service string
+	Hour          int64
+	Seconds       float64
+	Count         int64
 }

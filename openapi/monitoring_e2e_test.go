@@ -290,6 +290,50 @@ func TestMonitorRolePostsEventsAndNothingElse(t *testing.T) {
 	})
 }
 
+// A state change received live and the log line that records it count
+// once, as an alert and as a response-time sample, in either order; the
+// log's other lines of the hour count too.
+func TestLiveEventsAndTheirLogCountOnce(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, mon := e.user(t, domain.RoleMonitor, 0, "")
+		at := time.Date(2017, 3, 15, 10, 0, 0, 0, time.UTC)
+		live := func(min int, ms int) {
+			t.Helper()
+			ev := map[string]any{"host": "csicms", "service": "HTTP", "state": "WARNING", "state_type": "SOFT", "attempt": 1,
+				"time": at.Add(time.Duration(min) * time.Minute).Format(time.RFC3339), "output": fmt.Sprintf("slow | time=0.%03ds", ms)}
+			e.do(t, http.MethodPost, "/api/v1/monitoring/events", mon, ev).want(t, http.StatusCreated)
+		}
+		line := func(min int, ms int) string {
+			return fmt.Sprintf("[%d] SERVICE ALERT: csicms;HTTP;WARNING;SOFT;1;slow | time=0.%03ds\n", at.Add(time.Duration(min)*time.Minute).Unix(), ms)
+		}
+		check := func(when string, alerts, samples int, maxMS float64) {
+			t.Helper()
+			al := e.do(t, http.MethodGet, "/api/v1/reports/alerts?year=2017", e.admin, nil).want(t, http.StatusOK)
+			if got := al.num(t, "total", "months", 2, "count"); int(got) != alerts {
+				t.Errorf("%s: got %v alerts in March, want %d", when, got, alerts)
+			}
+			av := e.do(t, http.MethodGet, "/api/v1/reports/availability?from=2017-03-01&to=2017-04-01", e.admin, nil).want(t, http.StatusOK)
+			if got := av.num(t, "response", 0, "samples"); int(got) != samples {
+				t.Errorf("%s: got %v response samples, want %d", when, got, samples)
+			}
+			if got := av.num(t, "response", 0, "max_ms"); got != maxMS {
+				t.Errorf("%s: got max %v ms, want %v", when, got, maxMS)
+			}
+		}
+		live(1, 4)
+		live(2, 5)
+		check("live only", 2, 2, 5)
+		// The log has both live ones and one more, at 9 ms.
+		log := line(1, 4) + line(2, 5) + line(3, 9)
+		e.doRaw(t, http.MethodPost, "/api/v1/import/monitoring", e.admin, []byte(log), "Content-Type", "text/plain").want(t, http.StatusOK)
+		check("after the log", 3, 3, 9)
+		e.doRaw(t, http.MethodPost, "/api/v1/import/monitoring", e.admin, []byte(log), "Content-Type", "text/plain").want(t, http.StatusOK)
+		live(3, 9)
+		check("after the log again and its last line live", 3, 3, 9)
+	})
+}
+
 func TestMonitoringSystemsCatalogue(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,6 +159,15 @@ func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx contex
 		return s.InTx(ctx, func(ctx context.Context) error {
 			w := &sqlMonitoringWriter{ctx: ctx, db: s.conn(ctx), postgres: s.postgres}
 			defer w.close()
+			if !inTx && !s.postgres {
+				// A large import's indexes outgrow SQLite's default 2 MB
+				// page cache, which then spills to the file page by page.
+				restore, err := sqliteCacheSize(w.db, importCacheKiB)
+				if err != nil {
+					return err
+				}
+				defer restore()
+			}
 			if err := feed(ctx, w); err != nil {
 				return err
 			}
@@ -181,6 +191,23 @@ func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx contex
 	return translate(err)
 }
 
+// importCacheKiB is SQLite's page cache during an import: well inside the
+// import's 100 MB memory budget.
+const importCacheKiB = 16 << 10
+
+// sqliteCacheSize sets the connection's page cache to kib KiB and returns
+// what puts the previous size back.
+func sqliteCacheSize(db *gorm.DB, kib int) (restore func(), err error) {
+	var prev int64
+	if err := db.Raw("PRAGMA cache_size").Scan(&prev).Error; err != nil {
+		return nil, err
+	}
+	if err := db.Exec(fmt.Sprintf("PRAGMA cache_size = -%d", kib)).Error; err != nil {
+		return nil, err
+	}
+	return func() { _ = db.Exec(fmt.Sprintf("PRAGMA cache_size = %d", prev)).Error }, nil
+}
+
 // monitoringRowsPerInsert is how many records one prepared INSERT carries
 // on the SQL path. The SQLite driver matches each bound parameter against
 // the argument list, a cost that grows with the square of their number,
@@ -197,7 +224,7 @@ type sqlMonitoringWriter struct {
 	queued   int
 	stored   int64 // new since the last Flush
 	stmts    map[int]*sql.Stmt
-	staged   bool // the alert staging table exists
+	staged   map[string]bool // count staging tables made
 }
 
 func (w *sqlMonitoringWriter) placeholders(rows, cols int) string {
@@ -275,50 +302,76 @@ func (w *sqlMonitoringWriter) Flush() (int64, error) {
 	return n, nil
 }
 
-// CountAlerts implements domain.MonitoringWriter: the counts go to a
-// temporary table, summed by MergeAlerts.
+// CountAlerts implements domain.MonitoringWriter.
 func (w *sqlMonitoringWriter) CountAlerts(hours []domain.AlertHour) error {
-	if !w.staged {
-		q := "CREATE TEMP TABLE monitoring_alert_stage (" + alertStageColumns + ")"
+	return w.stageCounts(alertCounts, alertCountValues(hours))
+}
+
+// CountResponses implements domain.MonitoringWriter.
+func (w *sqlMonitoringWriter) CountResponses(samples []domain.ResponseHour) error {
+	return w.stageCounts(responseCounts, responseCountValues(samples))
+}
+
+// stageCounts adds counts to a temporary table of the transaction, summed
+// by Merge.
+func (w *sqlMonitoringWriter) stageCounts(t countTable, rows [][]any) error {
+	if !w.staged[t.stage] {
+		q := "CREATE TEMP TABLE " + t.stage + " (" + t.ddl + ")"
 		if w.postgres {
 			q += " ON COMMIT DROP"
 		}
 		if err := w.db.Exec(q).Error; err != nil {
 			return err
 		}
-		w.staged = true
-	}
-	const per = 100
-	for len(hours) > 0 {
-		n := min(len(hours), per)
-		args := make([]any, 0, n*6)
-		for _, h := range hours[:n] {
-			args = append(args, alertStageValues(h)...)
+		if w.staged == nil {
+			w.staged = map[string]bool{}
 		}
-		q := "INSERT INTO monitoring_alert_stage (host, service, hour, at_year, at_month, n) VALUES " + w.placeholders(n, 6)
+		w.staged[t.stage] = true
+	}
+	cols := t.columns()
+	const per = 64
+	for len(rows) > 0 {
+		n := min(len(rows), per)
+		args := make([]any, 0, n*len(cols))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		q := "INSERT INTO " + t.stage + " (" + strings.Join(cols, ", ") + ") VALUES " + w.placeholders(n, len(cols))
 		if _, err := w.db.Statement.ConnPool.ExecContext(w.ctx, q, args...); err != nil {
 			return err
 		}
-		hours = hours[n:]
+		rows = rows[n:]
 	}
 	return nil
 }
 
-// MergeAlerts implements domain.MonitoringWriter.
-func (w *sqlMonitoringWriter) MergeAlerts() (int64, error) {
-	if !w.staged {
-		return 0, nil
+// Merge implements domain.MonitoringWriter.
+func (w *sqlMonitoringWriter) Merge() (int64, error) {
+	var alerts int64
+	for _, t := range []countTable{alertCounts, responseCounts} {
+		if !w.staged[t.stage] {
+			continue
+		}
+		added, err := t.merge(w.db)
+		if err != nil {
+			return 0, err
+		}
+		if t.stage == alertCounts.stage {
+			alerts = added
+		}
 	}
-	return mergeAlerts(w.db)
+	return alerts, nil
 }
 
-// done drops the staging table, which on SQLite outlives the transaction.
+// done drops the staging tables, which on SQLite outlive the transaction.
 func (w *sqlMonitoringWriter) done() error {
-	if !w.staged {
-		return nil
+	for stage := range w.staged {
+		if err := w.db.Exec("DROP TABLE " + stage).Error; err != nil {
+			return err
+		}
 	}
-	w.staged = false
-	return w.db.Exec("DROP TABLE monitoring_alert_stage").Error
+	clear(w.staged)
+	return nil
 }
 
 func (w *sqlMonitoringWriter) close() {
@@ -327,33 +380,82 @@ func (w *sqlMonitoringWriter) close() {
 	}
 }
 
-// alertStageColumns is the staging table of an import's alert counts.
-const alertStageColumns = "host TEXT NOT NULL, service TEXT NOT NULL, hour BIGINT NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, n BIGINT NOT NULL"
-
-func alertStageValues(h domain.AlertHour) []any {
-	local := time.Unix(h.Hour, 0).In(rome)
-	return []any{h.Host, h.Service, h.Hour, local.Year(), int(local.Month()), h.Count}
+// countTable is a table of counts an import adds to: per probe and hour
+// (and value), an imported count, the largest any import gave, and a live
+// one; a count is the larger of the two, as a log holds every state change
+// that was also received live.
+type countTable struct {
+	table, stage string
+	keys         []string // what identifies a count
+	extra        []string // columns that follow from the keys
+	ddl          string   // the staging table's columns
 }
 
-// mergeAlerts folds the staged counts into monitoring_alert_hours, each
-// hour keeping the larger of its imported count and the import's, and
-// returns how many alerts that added.
-func mergeAlerts(db *gorm.DB) (int64, error) {
-	const staged = "SELECT host, service, hour, MIN(at_year) AS at_year, MIN(at_month) AS at_month, SUM(n) AS n FROM monitoring_alert_stage WHERE TRUE GROUP BY host, service, hour"
+var (
+	alertCounts = countTable{table: "monitoring_alert_hours", stage: "monitoring_alert_stage",
+		keys: []string{"host", "service", "hour"}, extra: []string{"at_year", "at_month"},
+		ddl: "host TEXT NOT NULL, service TEXT NOT NULL, hour BIGINT NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, n BIGINT NOT NULL"}
+	responseCounts = countTable{table: "monitoring_response_hours", stage: "monitoring_response_stage",
+		keys: []string{"host", "service", "hour", "response_s"},
+		ddl:  "host TEXT NOT NULL, service TEXT NOT NULL, hour BIGINT NOT NULL, response_s DOUBLE PRECISION NOT NULL, n BIGINT NOT NULL"}
+)
+
+// columns are the staging table's columns in order.
+func (t countTable) columns() []string {
+	return append(append(slices.Clone(t.keys), t.extra...), "n")
+}
+
+func alertCountValues(hours []domain.AlertHour) [][]any {
+	rows := make([][]any, len(hours))
+	for i, h := range hours {
+		local := time.Unix(h.Hour, 0).In(rome)
+		rows[i] = []any{h.Host, h.Service, h.Hour, local.Year(), int(local.Month()), h.Count}
+	}
+	return rows
+}
+
+func responseCountValues(samples []domain.ResponseHour) [][]any {
+	rows := make([][]any, len(samples))
+	for i, r := range samples {
+		rows[i] = []any{r.Host, r.Service, r.Hour, r.Seconds, r.Count}
+	}
+	return rows
+}
+
+// merge folds the staged counts into the table, each keeping the larger
+// of its imported count and the import's, and returns how many that added.
+func (t countTable) merge(db *gorm.DB) (int64, error) {
+	keys := strings.Join(t.keys, ", ")
+	sel := keys
+	for _, c := range t.extra {
+		sel += ", MIN(" + c + ") AS " + c
+	}
+	staged := "SELECT " + sel + ", SUM(n) AS n FROM " + t.stage + " WHERE TRUE GROUP BY " + keys
+	var on []string
+	for _, k := range t.keys {
+		on = append(on, "h."+k+" = s."+k)
+	}
 	var added int64
 	err := db.Raw("SELECT CAST(COALESCE(SUM(s.n - COALESCE(h.imported, 0)), 0) AS BIGINT) FROM (" + staged + ") s " +
-		"LEFT JOIN monitoring_alert_hours h ON h.host = s.host AND h.service = s.service AND h.hour = s.hour " +
-		"WHERE s.n > COALESCE(h.imported, 0)").Scan(&added).Error
+		"LEFT JOIN " + t.table + " h ON " + strings.Join(on, " AND ") + " WHERE s.n > COALESCE(h.imported, 0)").Scan(&added).Error
 	if err != nil {
 		return 0, err
 	}
-	err = db.Exec("INSERT INTO monitoring_alert_hours (host, service, hour, at_year, at_month, imported) " + staged +
-		" ON CONFLICT (host, service, hour) DO UPDATE SET imported = CASE WHEN excluded.imported > monitoring_alert_hours.imported" +
-		" THEN excluded.imported ELSE monitoring_alert_hours.imported END").Error
+	err = db.Exec("INSERT INTO " + t.table + " (" + strings.Join(append(append(slices.Clone(t.keys), t.extra...), "imported"), ", ") + ") " + staged +
+		" ON CONFLICT (" + keys + ") DO UPDATE SET imported = CASE WHEN excluded.imported > " + t.table + ".imported" +
+		" THEN excluded.imported ELSE " + t.table + ".imported END").Error
 	if err != nil {
 		return 0, err
 	}
-	return added, db.Exec("DELETE FROM monitoring_alert_stage").Error
+	return added, db.Exec("DELETE FROM " + t.stage).Error
+}
+
+// addLive counts one live record.
+func (t countTable) addLive(db *gorm.DB, row []any) error {
+	cols := append(append(slices.Clone(t.keys), t.extra...), "live")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	return db.Exec("INSERT INTO "+t.table+" ("+strings.Join(cols, ", ")+") VALUES ("+marks+") ON CONFLICT ("+strings.Join(t.keys, ", ")+
+		") DO UPDATE SET live = "+t.table+".live + excluded.live", row...).Error
 }
 
 // copyMonitoringWriter writes an import on PostgreSQL: records and counts
@@ -361,12 +463,11 @@ func mergeAlerts(db *gorm.DB) (int64, error) {
 // temporary tables of the transaction, and each Flush or MergeAlerts is one
 // INSERT ... SELECT ... ON CONFLICT into the real table.
 type copyMonitoringWriter struct {
-	ctx    context.Context
-	db     *gorm.DB
-	conn   *sql.Conn
-	rows   [][]any
-	alerts [][]any
-	ord    int64
+	ctx  context.Context
+	db   *gorm.DB
+	conn *sql.Conn
+	rows [][]any
+	ord  int64
 }
 
 // copyBatch is how many rows one COPY carries.
@@ -379,7 +480,12 @@ func (w *copyMonitoringWriter) begin() error {
 		"alert BOOLEAN NOT NULL, output TEXT NOT NULL, response_s DOUBLE PRECISION) ON COMMIT DROP").Error; err != nil {
 		return err
 	}
-	return w.db.Exec("CREATE TEMP TABLE monitoring_alert_stage (" + alertStageColumns + ") ON COMMIT DROP").Error
+	for _, t := range []countTable{alertCounts, responseCounts} {
+		if err := w.db.Exec("CREATE TEMP TABLE " + t.stage + " (" + t.ddl + ") ON COMMIT DROP").Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // copy sends rows to a staging table on the transaction's connection.
@@ -428,26 +534,38 @@ func (w *copyMonitoringWriter) Flush() (int64, error) {
 	return res.RowsAffected, w.db.Exec("TRUNCATE monitoring_events_stage").Error
 }
 
-var alertStageCols = []string{"host", "service", "hour", "at_year", "at_month", "n"}
-
 // CountAlerts implements domain.MonitoringWriter.
 func (w *copyMonitoringWriter) CountAlerts(hours []domain.AlertHour) error {
-	w.alerts = w.alerts[:0]
-	for _, h := range hours {
-		w.alerts = append(w.alerts, alertStageValues(h))
-	}
-	return w.copy("monitoring_alert_stage", alertStageCols, w.alerts)
+	return w.copy(alertCounts.stage, alertCounts.columns(), alertCountValues(hours))
 }
 
-// MergeAlerts implements domain.MonitoringWriter.
-func (w *copyMonitoringWriter) MergeAlerts() (int64, error) { return mergeAlerts(w.db) }
+// CountResponses implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) CountResponses(samples []domain.ResponseHour) error {
+	return w.copy(responseCounts.stage, responseCounts.columns(), responseCountValues(samples))
+}
 
-// CountLiveAlert counts an alert received live in its probe-hour.
-func (s *Store) CountLiveAlert(ctx context.Context, h domain.AlertHour) error {
-	v := alertStageValues(h)
-	err := s.conn(ctx).Exec("INSERT INTO monitoring_alert_hours (host, service, hour, at_year, at_month, live) VALUES (?, ?, ?, ?, ?, ?) "+
-		"ON CONFLICT (host, service, hour) DO UPDATE SET live = monitoring_alert_hours.live + excluded.live", v...).Error
-	return translate(err)
+// Merge implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) Merge() (int64, error) {
+	if _, err := responseCounts.merge(w.db); err != nil {
+		return 0, err
+	}
+	return alertCounts.merge(w.db)
+}
+
+// CountLive counts an alert, and a response time, received live.
+func (s *Store) CountLive(ctx context.Context, alert *domain.AlertHour, response *domain.ResponseHour) error {
+	db := s.conn(ctx)
+	if alert != nil {
+		if err := alertCounts.addLive(db, alertCountValues([]domain.AlertHour{*alert})[0]); err != nil {
+			return translate(err)
+		}
+	}
+	if response != nil {
+		if err := responseCounts.addLive(db, responseCountValues([]domain.ResponseHour{*response})[0]); err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
 
 // ProbeHistory returns what availability needs of one probe over period:
@@ -525,14 +643,30 @@ func (s *Store) AlertCounts(ctx context.Context, years []int) ([]domain.AlertCou
 	return out, nil
 }
 
+type responseCountRow struct {
+	ResponseS float64
+	N         int64
+}
+
 // ResponseTimes returns the perfdata response times of a probe in a
-// period, sorted, for SLA.3's maximum and percentiles.
+// period, sorted, for SLA.3's maximum and percentiles. They are counted
+// per hour, so the period is taken in whole hours (reports ask for days).
 func (s *Store) ResponseTimes(ctx context.Context, p domain.Probe, period domain.Span) ([]float64, error) {
+	var rows []responseCountRow
+	err := s.conn(ctx).Table(responseCounts.table).
+		Select("response_s, CAST(SUM(CASE WHEN imported > live THEN imported ELSE live END) AS BIGINT) AS n").
+		Where("host = ? AND service = ? AND hour >= ? AND hour < ?", p.Host, p.Service, domain.HourOf(period.From.Unix()), period.To.Unix()).
+		Group("response_s").Order("response_s").Scan(&rows).Error
+	if err != nil {
+		return nil, translate(err)
+	}
 	var out []float64
-	err := s.conn(ctx).Model(&monitoringEventRow{}).
-		Where("host = ? AND service = ? AND response_s IS NOT NULL AND at >= ? AND at < ?", p.Host, p.Service, utc(period.From), utc(period.To)).
-		Order("response_s").Pluck("response_s", &out).Error
-	return out, translate(err)
+	for _, r := range rows {
+		for range r.N {
+			out = append(out, r.ResponseS)
+		}
+	}
+	return out, nil
 }
 
 type responseSLARow struct {
