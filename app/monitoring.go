@@ -163,8 +163,9 @@ var ErrMonitoringRead = errors.New("reading the log")
 // ImportLog reads a nagios.log as a stream and stores it in one
 // transaction, so memory stays bounded whatever the size. Only what
 // availability reads back is kept as rows: HARD state changes and
-// downtimes; alerts and warnings, and response times by value, are counted
-// per probe and hour; the rest (a SOFT recovery's output, a HARD state
+// downtimes; alerts and warnings, and the response times of the probes
+// of response-time SLAs (SLA.3) by value, are counted per probe and hour
+// (the others' response times no report reads); the rest (a SOFT recovery's output, a HARD state
 // repeated) is read and dropped. A line that does not parse
 // is reported with its number and nothing is stored; records already
 // stored are skipped and alert counts keep the larger of two imports of
@@ -176,7 +177,14 @@ func (m *Monitoring) ImportLog(ctx context.Context, r io.Reader) (MonitoringImpo
 	if err != nil {
 		return MonitoringImportResult{}, err
 	}
-	imp := &logImport{m: m, systems: systems, decided: map[string]bool{}}
+	rslas, err := m.store.ResponseSLAs(ctx)
+	if err != nil {
+		return MonitoringImportResult{}, err
+	}
+	imp := &logImport{m: m, systems: systems, samples: map[domain.Probe]bool{}, decided: map[string]bool{}}
+	for _, sla := range rslas {
+		imp.samples[sla.Probe] = true
+	}
 	err = m.store.ImportMonitoringEvents(ctx, func(ctx context.Context, w domain.MonitoringWriter) error {
 		return imp.run(ctx, w, bufio.NewReaderSize(r, 256<<10))
 	})
@@ -200,7 +208,8 @@ const (
 type logImport struct {
 	m       *Monitoring
 	systems []domain.MonitoringSystem
-	decided map[string]bool // systems whose proposal this import has settled
+	samples map[domain.Probe]bool // probes whose response times a response-time SLA reads
+	decided map[string]bool       // systems whose proposal this import has settled
 	res     MonitoringImportResult
 
 	names     map[string]string         // interned hosts, services and states
@@ -301,7 +310,7 @@ func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *
 			}
 		}
 	}
-	if l.HasResponse {
+	if l.HasResponse && imp.samples[probe] {
 		imp.responses[domain.ResponseHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At), Seconds: l.Response}]++
 		if len(imp.responses) >= importAlertHours {
 			if err := imp.countResponses(w); err != nil {

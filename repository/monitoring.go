@@ -352,7 +352,7 @@ func (w *sqlMonitoringWriter) Merge() (int64, error) {
 		if !w.staged[t.stage] {
 			continue
 		}
-		added, err := t.merge(w.db)
+		added, err := t.merge(w.db, w.postgres, t.stage == alertCounts.stage)
 		if err != nil {
 			return 0, err
 		}
@@ -423,8 +423,16 @@ func responseCountValues(samples []domain.ResponseHour) [][]any {
 }
 
 // merge folds the staged counts into the table, each keeping the larger
-// of its imported count and the import's, and returns how many that added.
-func (t countTable) merge(db *gorm.DB) (int64, error) {
+// of its imported count and the import's, and, if asked, returns how many
+// that added.
+func (t countTable) merge(db *gorm.DB, postgres, count bool) (int64, error) {
+	if postgres {
+		// A temporary table has no statistics until analysed, and the
+		// planner's guess for one of 100,000 rows joins it badly.
+		if err := db.Exec("ANALYZE " + t.stage).Error; err != nil {
+			return 0, err
+		}
+	}
 	keys := strings.Join(t.keys, ", ")
 	sel := keys
 	for _, c := range t.extra {
@@ -436,12 +444,14 @@ func (t countTable) merge(db *gorm.DB) (int64, error) {
 		on = append(on, "h."+k+" = s."+k)
 	}
 	var added int64
-	err := db.Raw("SELECT CAST(COALESCE(SUM(s.n - COALESCE(h.imported, 0)), 0) AS BIGINT) FROM (" + staged + ") s " +
-		"LEFT JOIN " + t.table + " h ON " + strings.Join(on, " AND ") + " WHERE s.n > COALESCE(h.imported, 0)").Scan(&added).Error
-	if err != nil {
-		return 0, err
+	if count {
+		err := db.Raw("SELECT CAST(COALESCE(SUM(s.n - COALESCE(h.imported, 0)), 0) AS BIGINT) FROM (" + staged + ") s " +
+			"LEFT JOIN " + t.table + " h ON " + strings.Join(on, " AND ") + " WHERE s.n > COALESCE(h.imported, 0)").Scan(&added).Error
+		if err != nil {
+			return 0, err
+		}
 	}
-	err = db.Exec("INSERT INTO " + t.table + " (" + strings.Join(append(append(slices.Clone(t.keys), t.extra...), "imported"), ", ") + ") " + staged +
+	err := db.Exec("INSERT INTO " + t.table + " (" + strings.Join(append(append(slices.Clone(t.keys), t.extra...), "imported"), ", ") + ") " + staged +
 		" ON CONFLICT (" + keys + ") DO UPDATE SET imported = CASE WHEN excluded.imported > " + t.table + ".imported" +
 		" THEN excluded.imported ELSE " + t.table + ".imported END").Error
 	if err != nil {
@@ -546,10 +556,10 @@ func (w *copyMonitoringWriter) CountResponses(samples []domain.ResponseHour) err
 
 // Merge implements domain.MonitoringWriter.
 func (w *copyMonitoringWriter) Merge() (int64, error) {
-	if _, err := responseCounts.merge(w.db); err != nil {
+	if _, err := responseCounts.merge(w.db, true, false); err != nil {
 		return 0, err
 	}
-	return alertCounts.merge(w.db)
+	return alertCounts.merge(w.db, true, true)
 }
 
 // CountLive counts an alert, and a response time, received live.

