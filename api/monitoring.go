@@ -212,7 +212,7 @@ func (s *Server) importMonitoring(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"lines": res.Lines, "records": res.Records, "ignored": res.Ignored, "stored": res.Stored})
+	c.JSON(http.StatusOK, gin.H{"lines": res.Lines, "records": res.Records, "ignored": res.Ignored, "stored": res.Stored, "alerts": res.Alerts})
 }
 
 type availabilityDisplayJSON struct {

@@ -18,10 +18,13 @@ type MonitoringStore interface {
 	MonitoringSystems(ctx context.Context) ([]domain.MonitoringSystem, error)
 	PutMonitoringSystem(ctx context.Context, sys domain.MonitoringSystem, now time.Time) (created bool, err error)
 	AvailabilitySLAs(ctx context.Context) ([]domain.AvailabilitySLA, error)
-	// ImportMonitoringEvents stores every batch feed puts in one
-	// transaction, skipping records already stored; an error from feed
-	// rolls everything back.
-	ImportMonitoringEvents(ctx context.Context, feed func(put func([]domain.MonitoringEvent) error) error) (stored int64, err error)
+	// ImportMonitoringEvents runs feed in one transaction with a writer of
+	// its records; the store methods called with feed's ctx join it, and
+	// an error from feed rolls everything back.
+	ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error
+	// CountLive counts an alert, and a response time, received live
+	// (either may be nil).
+	CountLive(ctx context.Context, alert *domain.AlertHour, response *domain.ResponseHour) error
 	ProbeHistory(ctx context.Context, p domain.Probe, period domain.Span) (domain.ProbeHistory, error)
 	AlertCounts(ctx context.Context, years []int) ([]domain.AlertCount, error)
 	ResponseSLAs(ctx context.Context) ([]domain.ResponseSLA, error)
@@ -30,7 +33,6 @@ type MonitoringStore interface {
 	// OpenProposal reports whether the system has an unconfirmed proposed
 	// outage, locking the system until the transaction ends.
 	OpenProposal(ctx context.Context, system string) (bool, error)
-	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
 	ListOutages(ctx context.Context, from, to time.Time, ente string) ([]domain.Outage, error)
 	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
@@ -80,36 +82,53 @@ func (m *Monitoring) Record(ctx context.Context, ev domain.MonitoringEvent) (sto
 	}
 	ev.Kind = domain.MonitoringAlert
 	ev.Response = domain.PerfTime(ev.Output)
-	err = m.store.InTx(ctx, func(ctx context.Context) error {
-		n, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
-			return put([]domain.MonitoringEvent{ev})
-		})
+	systems, err := m.store.MonitoringSystems(ctx)
+	if err != nil {
+		return false, err
+	}
+	err = m.store.ImportMonitoringEvents(ctx, func(ctx context.Context, w domain.MonitoringWriter) error {
+		if err := w.Put([]domain.MonitoringEvent{ev}); err != nil {
+			return err
+		}
+		n, err := w.Flush()
 		if stored = n == 1; err != nil || !stored {
 			return err // a repeat was handled the first time
 		}
-		return m.proposeOutages(ctx, ev)
+		hour := domain.HourOf(ev.At.Unix())
+		var alert *domain.AlertHour
+		var response *domain.ResponseHour
+		if ev.IsAlert() {
+			alert = &domain.AlertHour{Host: ev.Host, Service: ev.Service, Hour: hour, Count: 1}
+		}
+		if ev.Response != nil {
+			response = &domain.ResponseHour{Host: ev.Host, Service: ev.Service, Hour: hour, Seconds: *ev.Response, Count: 1}
+		}
+		if err := m.store.CountLive(ctx, alert, response); err != nil {
+			return err
+		}
+		_, err = m.proposeOutages(ctx, ev, systems)
+		return err
 	})
 	return stored && err == nil, err
 }
 
-// proposeOutages opens a proposed outage of each customer-facing system
-// the down state belongs to that has none open.
-func (m *Monitoring) proposeOutages(ctx context.Context, ev domain.MonitoringEvent) error {
-	if !ev.IsDown() {
-		return nil
-	}
-	systems, err := m.store.MonitoringSystems(ctx)
-	if err != nil {
-		return err
-	}
+// proposeOutages opens a proposed outage of each of the systems that the
+// stored down state proposes one for (domain.ProposesOutage) and that has
+// none open, and returns the systems it considered.
+func (m *Monitoring) proposeOutages(ctx context.Context, ev domain.MonitoringEvent, systems []domain.MonitoringSystem) ([]string, error) {
+	var considered []string
 	now := m.now().UTC()
 	for _, sys := range systems {
 		if !domain.ProposesOutage(ev, sys) {
 			continue
 		}
+		considered = append(considered, sys.Code)
 		open, err := m.store.OpenProposal(ctx, sys.Code)
-		if err != nil || open {
-			return err
+		if err != nil {
+			return considered, err
+		}
+		if open {
+			continue
 		}
 		probe := ev.Host
 		if ev.Service != "" {
@@ -118,10 +137,10 @@ func (m *Monitoring) proposeOutages(ctx context.Context, ev domain.MonitoringEve
 		o := domain.Outage{StartedAt: ev.At.UTC(), Proposed: true, Systems: []string{sys.Code},
 			Cause: fmt.Sprintf("Proposta dal monitoraggio: %s %s", probe, ev.State), CreatedAt: now, UpdatedAt: now}
 		if _, err := m.store.CreateOutage(ctx, o); err != nil {
-			return err
+			return considered, err
 		}
 	}
-	return nil
+	return considered, nil
 }
 
 // MonitoringImportResult counts what an import read and stored.
@@ -129,7 +148,8 @@ type MonitoringImportResult struct {
 	Lines   int   // lines read
 	Records int   // state and downtime records among them
 	Ignored int   // lines of other kinds (notifications, commands, program messages)
-	Stored  int64 // records not stored before
+	Stored  int64 // records stored as rows that were not stored before
+	Alerts  int64 // alerts and warnings counted that were not counted before
 }
 
 // monitoringMaxLine bounds one log line, so a file without line breaks
@@ -140,67 +160,265 @@ const monitoringMaxLine = 64 << 10
 // too large), for the caller to map.
 var ErrMonitoringRead = errors.New("reading the log")
 
-// ImportLog reads a nagios.log as a stream and stores its records in one
-// transaction, in batches, so memory stays bounded whatever the size. A
-// line that does not parse is reported with its number and nothing is
-// stored; records already stored are skipped, so importing a log again
-// changes nothing.
+// ImportLog reads a nagios.log as a stream and stores it in one
+// transaction, so memory stays bounded whatever the size. Only what
+// availability reads back is kept as rows: HARD state changes and
+// downtimes; alerts and warnings, and the response times of the probes
+// of response-time SLAs (SLA.3) by value, are counted per probe and hour
+// (the others' response times no report reads); the rest (a SOFT recovery's output, a HARD state
+// repeated) is read and dropped. A line that does not parse
+// is reported with its number and nothing is stored; records already
+// stored are skipped and alert counts keep the larger of two imports of
+// an hour, so importing a log again changes nothing. The first newly
+// stored down state of each customer-facing system proposes an outage of
+// it, as a live one does, unless one is open.
 func (m *Monitoring) ImportLog(ctx context.Context, r io.Reader) (MonitoringImportResult, error) {
-	var res MonitoringImportResult
-	var fe []domain.FieldError
-	br := bufio.NewReaderSize(r, 256<<10)
-	stored, err := m.store.ImportMonitoringEvents(ctx, func(put func([]domain.MonitoringEvent) error) error {
-		batch := make([]domain.MonitoringEvent, 0, 1000)
-		for {
-			line, rerr := readLine(br)
-			if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, errLineTooLong) {
-				return fmt.Errorf("%w: %w", ErrMonitoringRead, rerr)
-			}
-			if !errors.Is(rerr, io.EOF) || len(line) > 0 {
-				res.Lines++ // blank lines count too, so numbers match the file
-			}
-			switch {
-			case errors.Is(rerr, errLineTooLong):
-				fe = append(fe, domain.FieldError{Line: res.Lines, Field: "line", Detail: fmt.Sprintf("is longer than %d bytes", monitoringMaxLine)})
-			case len(bytes.TrimSpace(line)) == 0:
-			default:
-				ev, ok, perr := domain.ParseNagiosLine(line)
-				switch {
-				case perr != nil:
-					fe = append(fe, domain.FieldError{Line: res.Lines, Field: "line", Detail: perr.Error()})
-				case !ok:
-					res.Ignored++
-				default:
-					res.Records++
-					if len(fe) == 0 { // once a line is bad nothing will be stored: only keep reading for errors
-						batch = append(batch, ev)
-					}
-				}
-			}
-			if len(batch) == cap(batch) || (errors.Is(rerr, io.EOF) && len(batch) > 0) {
-				if err := put(batch); err != nil {
-					return err
-				}
-				batch = batch[:0]
-			}
-			if errors.Is(rerr, io.EOF) || len(fe) >= domain.MaxImportErrors {
-				break
-			}
-		}
-		if len(fe) > 0 {
-			return &domain.Error{Code: domain.CodeUnprocessable, Fields: fe,
-				Message: fmt.Sprintf("%d lines cannot be read (at most %d listed); nothing was imported", len(fe), domain.MaxImportErrors)}
-		}
-		if res.Lines == 0 {
-			return domain.Invalid("the log is empty")
-		}
-		return nil
+	systems, err := m.store.MonitoringSystems(ctx)
+	if err != nil {
+		return MonitoringImportResult{}, err
+	}
+	rslas, err := m.store.ResponseSLAs(ctx)
+	if err != nil {
+		return MonitoringImportResult{}, err
+	}
+	imp := &logImport{m: m, systems: systems, samples: map[domain.Probe]bool{}, decided: map[string]bool{}}
+	for _, sla := range rslas {
+		imp.samples[sla.Probe] = true
+	}
+	err = m.store.ImportMonitoringEvents(ctx, func(ctx context.Context, w domain.MonitoringWriter) error {
+		return imp.run(ctx, w, bufio.NewReaderSize(r, 256<<10))
 	})
 	if err != nil {
 		return MonitoringImportResult{}, err
 	}
-	res.Stored = stored
-	return res, nil
+	return imp.res, nil
+}
+
+// Bounds of an import's maps, so memory stays bounded whatever the log:
+// alert counts go to the store when there are this many probe-hours, and
+// the interned names and last states are forgotten past this many probes
+// (they only save work).
+const (
+	importAlertHours = 20000
+	importProbes     = 50000
+	importBatch      = 1000
+)
+
+// logImport is the state of one ImportLog.
+type logImport struct {
+	m       *Monitoring
+	systems []domain.MonitoringSystem
+	samples map[domain.Probe]bool // probes whose response times a response-time SLA reads
+	decided map[string]bool       // systems whose proposal this import has settled
+	res     MonitoringImportResult
+
+	names     map[string]string         // interned hosts, services and states
+	last      map[domain.Probe]lastHard // last HARD state of each probe in this import
+	alerts    map[domain.AlertHour]int64
+	responses map[domain.ResponseHour]int64
+	batch     []domain.MonitoringEvent
+}
+
+type lastHard struct {
+	at    int64
+	state string
+}
+
+// intern returns b as a string, one copy per distinct value.
+func (imp *logImport) intern(b []byte) string {
+	if s, ok := imp.names[string(b)]; ok {
+		return s
+	}
+	if len(imp.names) >= importProbes {
+		clear(imp.names)
+	}
+	s := string(b)
+	imp.names[s] = s
+	return s
+}
+
+func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bufio.Reader) error {
+	imp.names = map[string]string{}
+	imp.last = map[domain.Probe]lastHard{}
+	imp.alerts = map[domain.AlertHour]int64{}
+	imp.responses = map[domain.ResponseHour]int64{}
+	imp.batch = make([]domain.MonitoringEvent, 0, importBatch)
+	var fe []domain.FieldError
+	var l domain.NagiosLine
+	for {
+		line, rerr := readLine(br)
+		if rerr != nil && !errors.Is(rerr, io.EOF) && !errors.Is(rerr, errLineTooLong) {
+			return fmt.Errorf("%w: %w", ErrMonitoringRead, rerr)
+		}
+		if !errors.Is(rerr, io.EOF) || len(line) > 0 {
+			imp.res.Lines++ // blank lines count too, so numbers match the file
+		}
+		switch {
+		case errors.Is(rerr, errLineTooLong):
+			fe = append(fe, domain.FieldError{Line: imp.res.Lines, Field: "line", Detail: fmt.Sprintf("is longer than %d bytes", monitoringMaxLine)})
+		case len(bytes.TrimSpace(line)) == 0:
+		default:
+			ok, perr := domain.ScanNagiosLine(line, &l)
+			switch {
+			case perr != nil:
+				fe = append(fe, domain.FieldError{Line: imp.res.Lines, Field: "line", Detail: perr.Error()})
+			case !ok:
+				imp.res.Ignored++
+			default:
+				imp.res.Records++
+				if len(fe) == 0 { // once a line is bad nothing will be stored: only keep reading for errors
+					if err := imp.record(ctx, w, &l); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if errors.Is(rerr, io.EOF) || len(fe) >= domain.MaxImportErrors {
+			break
+		}
+	}
+	if len(fe) > 0 {
+		return &domain.Error{Code: domain.CodeUnprocessable, Fields: fe,
+			Message: fmt.Sprintf("%d lines cannot be read (at most %d listed); nothing was imported", len(fe), domain.MaxImportErrors)}
+	}
+	if imp.res.Lines == 0 {
+		return domain.Invalid("the log is empty")
+	}
+	if err := imp.flush(w); err != nil {
+		return err
+	}
+	if err := imp.countAlerts(w); err != nil {
+		return err
+	}
+	if err := imp.countResponses(w); err != nil {
+		return err
+	}
+	n, err := w.Merge()
+	imp.res.Alerts = n
+	return err
+}
+
+// record counts the line if it is an alert and queues it if a report
+// reads it back.
+func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *domain.NagiosLine) error {
+	probe := domain.Probe{Host: imp.intern(l.Host), Service: imp.intern(l.Service)}
+	if l.IsAlert() {
+		imp.alerts[domain.AlertHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At)}]++
+		if len(imp.alerts) >= importAlertHours {
+			if err := imp.countAlerts(w); err != nil {
+				return err
+			}
+		}
+	}
+	if l.HasResponse && imp.samples[probe] {
+		imp.responses[domain.ResponseHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At), Seconds: l.Response}]++
+		if len(imp.responses) >= importAlertHours {
+			if err := imp.countResponses(w); err != nil {
+				return err
+			}
+		}
+	}
+	keep := l.Kind == domain.MonitoringDowntime
+	if l.Hard && l.Kind != domain.MonitoringDowntime {
+		// A HARD state equal to the probe's previous one changes no span
+		// of availability; one out of time order is kept to be safe.
+		prev, seen := imp.last[probe]
+		if !seen || string(l.State) != prev.state || l.At < prev.at {
+			keep = true
+		}
+		if len(imp.last) >= importProbes {
+			clear(imp.last)
+		}
+		imp.last[probe] = lastHard{at: l.At, state: imp.intern(l.State)}
+	}
+	if !keep {
+		return nil
+	}
+	ev := domain.MonitoringEvent{At: time.Unix(l.At, 0).UTC(), Kind: l.Kind, Host: probe.Host, Service: probe.Service,
+		State: imp.intern(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: string(l.Output)}
+	if l.HasResponse {
+		r := l.Response
+		ev.Response = &r
+	}
+	if ev.IsDown() && imp.undecided(ev) {
+		return imp.propose(ctx, w, ev)
+	}
+	imp.batch = append(imp.batch, ev)
+	if len(imp.batch) == cap(imp.batch) {
+		return imp.put(w)
+	}
+	return nil
+}
+
+// undecided reports whether the down state may propose an outage of a
+// system this import has not settled yet.
+func (imp *logImport) undecided(ev domain.MonitoringEvent) bool {
+	return slices.ContainsFunc(imp.systems, func(sys domain.MonitoringSystem) bool {
+		return !imp.decided[sys.Code] && domain.ProposesOutage(ev, sys)
+	})
+}
+
+// propose stores the down state on its own, to know whether it is new: a
+// new one proposes outages as a live one does and settles its systems for
+// the rest of the import; a repeat proposes nothing.
+func (imp *logImport) propose(ctx context.Context, w domain.MonitoringWriter, ev domain.MonitoringEvent) error {
+	if err := imp.flush(w); err != nil {
+		return err
+	}
+	if err := w.Put([]domain.MonitoringEvent{ev}); err != nil {
+		return err
+	}
+	n, err := w.Flush()
+	if imp.res.Stored += n; err != nil || n == 0 {
+		return err
+	}
+	considered, err := imp.m.proposeOutages(ctx, ev, imp.systems)
+	for _, code := range considered {
+		imp.decided[code] = true
+	}
+	return err
+}
+
+func (imp *logImport) put(w domain.MonitoringWriter) error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	err := w.Put(imp.batch)
+	imp.batch = imp.batch[:0]
+	return err
+}
+
+func (imp *logImport) flush(w domain.MonitoringWriter) error {
+	if err := imp.put(w); err != nil {
+		return err
+	}
+	n, err := w.Flush()
+	imp.res.Stored += n
+	return err
+}
+
+func (imp *logImport) countResponses(w domain.MonitoringWriter) error {
+	if len(imp.responses) == 0 {
+		return nil
+	}
+	return w.CountResponses(drain(imp.responses, func(r domain.ResponseHour, n int64) domain.ResponseHour { r.Count = n; return r }))
+}
+
+func (imp *logImport) countAlerts(w domain.MonitoringWriter) error {
+	if len(imp.alerts) == 0 {
+		return nil
+	}
+	return w.CountAlerts(drain(imp.alerts, func(h domain.AlertHour, n int64) domain.AlertHour { h.Count = n; return h }))
+}
+
+// drain empties a map of counts into its keys, each given its count.
+func drain[K comparable](m map[K]int64, withCount func(K, int64) K) []K {
+	out := make([]K, 0, len(m))
+	for k, n := range m {
+		out = append(out, withCount(k, n))
+	}
+	clear(m)
+	return out
 }
 
 var errLineTooLong = errors.New("line too long")

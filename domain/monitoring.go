@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -130,8 +131,16 @@ func (e MonitoringEvent) IsDown() bool {
 // Key identifies the event whatever its plugin output, so that importing a
 // log twice, or a live event and the log line that records it, store it once.
 func (e MonitoringEvent) Key() string {
-	h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%d",
-		e.At.UnixNano(), e.Kind, e.Host, e.Service, e.State, e.Hard, e.Attempt))
+	// The bytes of fmt's "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%d", which
+	// stored keys were made of, built without fmt's cost.
+	b := make([]byte, 0, 128)
+	b = strconv.AppendInt(b, e.At.UnixNano(), 10)
+	for _, f := range [...]string{string(e.Kind), e.Host, e.Service, e.State} {
+		b = append(append(b, 0), f...)
+	}
+	b = strconv.AppendBool(append(b, 0), e.Hard)
+	b = strconv.AppendInt(append(b, 0), int64(e.Attempt), 10)
+	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:16])
 }
 
@@ -164,115 +173,265 @@ func validState(service, state string) bool {
 	return state == "OK" || state == "WARNING" || state == "CRITICAL" || state == "UNKNOWN"
 }
 
+// NagiosLine is a state or downtime line of nagios.log as ScanNagiosLine
+// reads it. Its byte fields are slices of the line, valid only until the
+// line's buffer is reused: a large log is read without an allocation per
+// line, and only what is kept becomes strings.
+type NagiosLine struct {
+	At                           int64 // Unix seconds
+	Kind                         MonitoringKind
+	Host, Service, State, Output []byte
+	Hard                         bool
+	Attempt                      int
+	Response                     float64 // seconds, from the perfdata's time=, when HasResponse
+	HasResponse                  bool
+}
+
+// Event is the line as a MonitoringEvent, with its own strings.
+func (l *NagiosLine) Event() MonitoringEvent {
+	ev := MonitoringEvent{At: time.Unix(l.At, 0).UTC(), Kind: l.Kind, Host: string(l.Host), Service: string(l.Service),
+		State: string(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: string(l.Output)}
+	if l.HasResponse {
+		r := l.Response
+		ev.Response = &r
+	}
+	return ev
+}
+
+// IsAlert is MonitoringEvent.IsAlert for the line.
+func (l *NagiosLine) IsAlert() bool {
+	return l.Kind == MonitoringAlert && string(l.State) != "OK" && string(l.State) != "UP"
+}
+
 // ParseNagiosLine reads one line of nagios.log. Lines of kinds that carry no
 // state (notifications, external commands, program messages) give ok=false
 // and no error; a line without the "[epoch] " prefix, or a state line whose
 // fields are wrong, is an error.
 func ParseNagiosLine(line []byte) (ev MonitoringEvent, ok bool, err error) {
-	line = bytes.TrimRight(line, "\r\n")
+	var l NagiosLine
+	if ok, err = ScanNagiosLine(line, &l); !ok || err != nil {
+		return ev, ok, err
+	}
+	return l.Event(), true, nil
+}
+
+// ScanNagiosLine is ParseNagiosLine into l, without copying the line.
+func ScanNagiosLine(line []byte, l *NagiosLine) (ok bool, err error) {
+	*l = NagiosLine{}
+	for n := len(line); n > 0 && (line[n-1] == '\n' || line[n-1] == '\r'); n-- {
+		line = line[:n-1]
+	}
 	if len(line) < 3 || line[0] != '[' {
-		return ev, false, fmt.Errorf("does not start with [epoch]")
+		return false, errNoEpoch
 	}
 	end := bytes.IndexByte(line, ']')
 	if end < 0 {
-		return ev, false, fmt.Errorf("does not start with [epoch]")
+		return false, errNoEpoch
 	}
-	sec, perr := strconv.ParseInt(string(line[1:end]), 10, 64)
-	if perr != nil || sec < 0 {
-		return ev, false, fmt.Errorf("%q is not a Unix time", line[1:end])
+	sec, valid := atoi(line[1:end])
+	if !valid {
+		return false, fmt.Errorf("%q is not a Unix time", line[1:end])
 	}
-	rest := string(bytes.TrimLeft(line[end+1:], " "))
-	kind, body, found := strings.Cut(rest, ": ")
-	if !found {
-		return ev, false, nil // program messages such as "Nagios 4.4.6 starting..."
+	rest := line[end+1:]
+	for len(rest) > 0 && rest[0] == ' ' {
+		rest = rest[1:]
 	}
-	ev.At = time.Unix(sec, 0).UTC()
-	// hostFields says whether the record has a service field.
+	colon := bytes.Index(rest, []byte(": "))
+	if colon < 0 {
+		return false, nil // program messages such as "Nagios 4.4.6 starting..."
+	}
+	kind, body := rest[:colon], rest[colon+2:]
+	l.At = sec
+	// service says whether the record has a service field.
 	var service bool
-	switch kind {
+	switch string(kind) {
 	case "SERVICE ALERT":
-		ev.Kind, service = MonitoringAlert, true
+		l.Kind, service = MonitoringAlert, true
 	case "HOST ALERT":
-		ev.Kind = MonitoringAlert
+		l.Kind = MonitoringAlert
 	case "CURRENT SERVICE STATE":
-		ev.Kind, service = MonitoringCurrent, true
+		l.Kind, service = MonitoringCurrent, true
 	case "CURRENT HOST STATE":
-		ev.Kind = MonitoringCurrent
+		l.Kind = MonitoringCurrent
 	case "SERVICE DOWNTIME ALERT":
-		ev.Kind, service = MonitoringDowntime, true
+		l.Kind, service = MonitoringDowntime, true
 	case "HOST DOWNTIME ALERT":
-		ev.Kind = MonitoringDowntime
+		l.Kind = MonitoringDowntime
 	default:
-		return ev, false, nil
+		return false, nil
 	}
 	want := 5 // host;state;type;attempt;output
-	if ev.Kind == MonitoringDowntime {
+	if l.Kind == MonitoringDowntime {
 		want = 3 // host;phase;comment
 	}
 	if service {
 		want++
 	}
-	f := strings.SplitN(body, ";", want)
-	if len(f) < want {
-		return ev, false, fmt.Errorf("%s needs %d ';'-separated fields, got %d", kind, want, len(f))
+	// Split into at most want fields, the last keeping any further ';'.
+	var f [6][]byte
+	got := 0
+	for got < want-1 {
+		i := bytes.IndexByte(body, ';')
+		if i < 0 {
+			break
+		}
+		f[got], body = body[:i], body[i+1:]
+		got++
 	}
-	ev.Host = f[0]
-	if ev.Host == "" {
-		return ev, false, fmt.Errorf("%s has no host", kind)
+	f[got] = body
+	got++
+	if got < want {
+		return false, fmt.Errorf("%s needs %d ';'-separated fields, got %d", kind, want, got)
+	}
+	fs := f[:want]
+	l.Host = fs[0]
+	if len(l.Host) == 0 {
+		return false, fmt.Errorf("%s has no host", kind)
 	}
 	if service {
-		ev.Service, f = f[1], f[1:]
-		if ev.Service == "" {
-			return ev, false, fmt.Errorf("%s has no service", kind)
+		l.Service, fs = fs[1], fs[1:]
+		if len(l.Service) == 0 {
+			return false, fmt.Errorf("%s has no service", kind)
 		}
 	}
-	ev.State = f[1]
-	if ev.Kind == MonitoringDowntime {
-		if ev.State != DowntimeStarted && ev.State != DowntimeStopped && ev.State != DowntimeCancelled {
-			return ev, false, fmt.Errorf("%s phase %q is not STARTED, STOPPED or CANCELLED", kind, ev.State)
+	l.State = fs[1]
+	if l.Kind == MonitoringDowntime {
+		if st := string(l.State); st != DowntimeStarted && st != DowntimeStopped && st != DowntimeCancelled {
+			return false, fmt.Errorf("%s phase %q is not STARTED, STOPPED or CANCELLED", kind, l.State)
 		}
-		ev.Output = f[2]
-		return ev, true, nil
+		l.Output = fs[2]
+		return true, nil
 	}
-	if !validState(ev.Service, ev.State) {
-		return ev, false, fmt.Errorf("%s state %q is not valid", kind, ev.State)
+	if !validStateBytes(service, l.State) {
+		return false, fmt.Errorf("%s state %q is not valid", kind, l.State)
 	}
-	switch f[2] {
+	switch string(fs[2]) {
 	case "HARD":
-		ev.Hard = true
+		l.Hard = true
 	case "SOFT":
 	default:
-		return ev, false, fmt.Errorf("%s state type %q is not HARD or SOFT", kind, f[2])
+		return false, fmt.Errorf("%s state type %q is not HARD or SOFT", kind, fs[2])
 	}
-	if ev.Attempt, perr = strconv.Atoi(f[3]); perr != nil || ev.Attempt < 0 {
-		return ev, false, fmt.Errorf("%s attempt %q is not a number", kind, f[3])
+	attempt, valid := atoi(fs[3])
+	if !valid || attempt > math.MaxInt32 {
+		return false, fmt.Errorf("%s attempt %q is not a number", kind, fs[3])
 	}
-	ev.Output = f[4]
-	ev.Response = PerfTime(ev.Output)
-	return ev, true, nil
+	l.Attempt = int(attempt)
+	l.Output = fs[4]
+	l.Response, l.HasResponse = perfTime(l.Output)
+	return true, nil
+}
+
+var errNoEpoch = errors.New("does not start with [epoch]")
+
+// atoi reads a non-negative decimal of at most 18 digits, which cannot
+// overflow.
+func atoi(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+func validStateBytes(service bool, state []byte) bool {
+	switch string(state) {
+	case "OK", "WARNING", "CRITICAL", "UNKNOWN":
+		return service
+	case "UP", "DOWN", "UNREACHABLE":
+		return !service
+	}
+	return false
 }
 
 // PerfTime reads the response time in seconds from a plugin output's
 // perfdata ("HTTP OK ... | time=0.007s;;;0.000000 size=..."), nil if absent.
 func PerfTime(output string) *float64 {
-	_, perf, ok := strings.Cut(output, "|")
+	x, ok := perfTime([]byte(output))
 	if !ok {
 		return nil
 	}
-	for _, f := range strings.Fields(perf) {
-		v, found := strings.CutPrefix(f, "time=")
+	return &x
+}
+
+func perfTime(output []byte) (float64, bool) {
+	bar := bytes.IndexByte(output, '|')
+	if bar < 0 {
+		return 0, false
+	}
+	perf := output[bar+1:]
+	for len(perf) > 0 {
+		// The next whitespace-separated field.
+		i := 0
+		for i < len(perf) && isSpace(perf[i]) {
+			i++
+		}
+		j := i
+		for j < len(perf) && !isSpace(perf[j]) {
+			j++
+		}
+		f := perf[i:j]
+		perf = perf[j:]
+		v, found := bytes.CutPrefix(f, []byte("time="))
 		if !found {
 			continue
 		}
-		v, _, _ = strings.Cut(v, ";")
-		v = strings.TrimSuffix(v, "s")
-		x, err := strconv.ParseFloat(v, 64)
-		if err != nil || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
-			return nil
+		if k := bytes.IndexByte(v, ';'); k >= 0 {
+			v = v[:k]
 		}
-		return &x
+		v = bytes.TrimSuffix(v, []byte("s"))
+		x, ok := parseSeconds(v)
+		if !ok || x < 0 || math.IsInf(x, 0) || math.IsNaN(x) {
+			return 0, false
+		}
+		return x, true
 	}
-	return nil
+	return 0, false
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// parseSeconds reads a decimal such as "0.007". A plain decimal of at most
+// 15 digits is an exact integer divided by an exact power of ten, which
+// IEEE division rounds correctly, so it equals strconv.ParseFloat's
+// result; anything else goes to ParseFloat.
+func parseSeconds(b []byte) (float64, bool) {
+	var mant int64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + int64(c-'0')
+			digits++
+		case c == '.' && frac < 0:
+			frac = i
+		default:
+			digits = 99
+		}
+		if digits > 15 {
+			break
+		}
+	}
+	if digits > 0 && digits <= 15 {
+		scale := 0
+		if frac >= 0 {
+			scale = len(b) - frac - 1
+		}
+		return float64(mant) / pow10[scale], true
+	}
+	x, err := strconv.ParseFloat(string(b), 64)
+	return x, err == nil
 }
 
 // Span is a half-open span of time [From, To).
@@ -496,4 +655,43 @@ func MeasureResponse(sorted []float64) ResponseStats {
 	ms := func(s float64) float64 { return Round3(s * 1000) }
 	return ResponseStats{Samples: int64(len(sorted)), Max: ms(sorted[len(sorted)-1]),
 		P95: ms(Percentile(sorted, 95)), P99: ms(Percentile(sorted, 99))}
+}
+
+// AlertHour is the number of alerts and warnings of one probe in one hour.
+// Alerts are kept as counts, not rows: most lines of a nagios.log are
+// alerts, and the reports only count them by month.
+type AlertHour struct {
+	Host, Service string
+	Hour          int64 // Unix time of the hour's start, UTC
+	Count         int64
+}
+
+// HourOf is the start of the UTC hour of a Unix time, as AlertHour.Hour.
+func HourOf(sec int64) int64 { return sec - ((sec%3600)+3600)%3600 }
+
+// MonitoringWriter writes the records of one import inside its
+// transaction. Like the repository interface of a domain aggregate, it is
+// declared here so that both the use case and the store can name it.
+type MonitoringWriter interface {
+	// Put queues records; Flush stores those queued, skipping records
+	// stored before (same Key), and says how many were new.
+	Put(evs []MonitoringEvent) error
+	Flush() (int64, error)
+	// CountAlerts and CountResponses add to the import's counts; Merge, at
+	// the end, keeps for each count the larger of the import's and that of
+	// earlier imports, so a log imported again adds nothing, and says how
+	// many alerts were new.
+	CountAlerts(hours []AlertHour) error
+	CountResponses(samples []ResponseHour) error
+	Merge() (alerts int64, err error)
+}
+
+// ResponseHour is how many times a probe's perfdata gave one response
+// time in one hour: SLA.3's maximum and percentiles need every sample, and
+// a counted value is one sample as much as a row is.
+type ResponseHour struct {
+	Host, Service string
+	Hour          int64
+	Seconds       float64
+	Count         int64
 }

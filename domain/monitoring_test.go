@@ -1,6 +1,10 @@
 package domain
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -153,5 +157,48 @@ func TestMeasureResponse(t *testing.T) {
 	}
 	if got := MeasureResponse(nil); got.Samples != 0 {
 		t.Errorf("no samples: got %+v", got)
+	}
+}
+
+// The fast decimal path must give exactly what strconv.ParseFloat gives.
+func TestParseSecondsMatchesParseFloat(t *testing.T) {
+	in := []string{"0", "0.007", "0.1", "0.3", "1.5", "10", "0.000001", "123456789012345", "1234567.89012345",
+		"0.0000000000000001", "1e-3", "+0.2", "1234567890123456789", ".5", "5."}
+	for i := range 20000 {
+		in = append(in, strconv.FormatFloat(float64(i)*0.000731, 'f', i%9, 64))
+	}
+	for _, s := range in {
+		want, werr := strconv.ParseFloat(s, 64)
+		got, ok := parseSeconds([]byte(s))
+		if ok != (werr == nil) || (ok && got != want) {
+			t.Errorf("parseSeconds(%q): got %v %v, want %v %v", s, got, ok, want, werr)
+		}
+	}
+}
+
+// A state line is read without allocating, so a large log costs no garbage
+// per line.
+func TestScanNagiosLineDoesNotAllocate(t *testing.T) {
+	line := []byte("[1489572000] SERVICE ALERT: csicms;HTTP;OK;HARD;1;HTTP OK: 200 | time=0.007s;;;0.000000 size=512B\n")
+	var l NagiosLine
+	allocs := testing.AllocsPerRun(100, func() {
+		if ok, err := ScanNagiosLine(line, &l); !ok || err != nil {
+			t.Fatal(ok, err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("got %v allocations per line, want 0", allocs)
+	}
+	if l.At != 1489572000 || string(l.Host) != "csicms" || string(l.Service) != "HTTP" || !l.Hard || l.Response != 0.007 || !l.HasResponse {
+		t.Errorf("got %+v", l)
+	}
+}
+
+// Keys already stored were made with fmt: the key must not change.
+func TestEventKeyIsStable(t *testing.T) {
+	e := MonitoringEvent{At: time.Unix(1489572000, 5).UTC(), Kind: MonitoringAlert, Host: "csicms", Service: "HTTP", State: "CRITICAL", Hard: true, Attempt: 3}
+	h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%d", e.At.UnixNano(), e.Kind, e.Host, e.Service, e.State, e.Hard, e.Attempt))
+	if got, want := e.Key(), hex.EncodeToString(h[:16]); got != want {
+		t.Errorf("got %s, want %s", got, want)
 	}
 }

@@ -77,6 +77,65 @@ func TestMonitoringProposesOneOutagePerCustomerFacingSystem(t *testing.T) {
 	})
 }
 
+// A log import proposes outages as live events do, in its transaction: the
+// first new HARD down state of each customer-facing system proposes one
+// unless one is open; importing the log again proposes nothing, even once
+// the proposals are confirmed; a rejected import proposes nothing.
+func TestLogImportProposesOutages(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		at := time.Date(2026, 3, 9, 2, 0, 0, 0, time.UTC)
+		line := func(min int, rec string) string {
+			return fmt.Sprintf("[%d] %s\n", at.Add(time.Duration(min)*time.Minute).Unix(), rec)
+		}
+		log := line(0, "SERVICE ALERT: cscms;HTTP;CRITICAL;SOFT;1;timeout") + // SOFT: not yet down
+			line(1, "SERVICE ALERT: csdb1;MySQL;CRITICAL;HARD;3;down") + // not customer-facing
+			line(5, "SERVICE ALERT: cscms;HTTP;CRITICAL;HARD;3;timeout") + // proposes
+			line(20, "SERVICE ALERT: cscms;HTTP;OK;HARD;1;ok") +
+			line(40, "SERVICE ALERT: cscms;HTTP;CRITICAL;HARD;3;timeout") + // still open: nothing new
+			line(50, "HOST ALERT: csicms;DOWN;HARD;5;PING CRITICAL") // another customer-facing system
+		imp := func(body string, want int) *resp {
+			t.Helper()
+			return e.doRaw(t, http.MethodPost, "/api/v1/import/monitoring", e.admin, []byte(body), "Content-Type", "text/plain").want(t, want)
+		}
+		outages := func(query string) *resp {
+			t.Helper()
+			return e.do(t, http.MethodGet, "/api/v1/outages?from=2026-03-01&"+query, op, nil).want(t, http.StatusOK)
+		}
+		imp(log, http.StatusOK)
+		all := outages("proposed=true")
+		if n := len(all.items(t)); n != 2 {
+			t.Fatalf("got %d proposals, want CSCMS and CSICMS: %s", n, all.Body)
+		}
+		if all.get(t, "items", 1, "systems").([]any)[0] != "CSCMS" || all.get(t, "items", 1, "started_at") != "2026-03-09T03:05:00+01:00" {
+			t.Errorf("the CSCMS proposal: got %s", all.Body)
+		}
+		if all.get(t, "items", 0, "systems").([]any)[0] != "CSICMS" || all.get(t, "items", 0, "started_at") != "2026-03-09T03:50:00+01:00" {
+			t.Errorf("the CSICMS proposal: got %s", all.Body)
+		}
+		// Confirmed, CSCMS has no open proposal: the same log again must
+		// still propose nothing, as its down states are not new.
+		e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/outages/%d", all.id(t, "items", 1, "id")), op, map[string]any{"proposed": false}).want(t, http.StatusOK)
+		if r := imp(log, http.StatusOK); r.num(t, "stored") != 0 {
+			t.Errorf("second import stored %v, want 0", r.num(t, "stored"))
+		}
+		if n, m := len(outages("proposed=true").items(t)), len(outages("proposed=false").items(t)); n != 1 || m != 1 {
+			t.Errorf("after importing again: got %d proposed and %d confirmed, want 1 and 1", n, m)
+		}
+		// A new down state with a bad line: nothing is stored or proposed.
+		next := line(80, "SERVICE ALERT: cscms;HTTP;OK;HARD;1;ok") + line(90, "SERVICE ALERT: cscms;HTTP;CRITICAL;HARD;3;timeout")
+		imp(next+"not a log line\n", http.StatusUnprocessableEntity)
+		if n := len(outages("proposed=true").items(t)); n != 1 {
+			t.Errorf("after a rejected import: got %d proposals, want 1", n)
+		}
+		imp(next, http.StatusOK)
+		if n := len(outages("proposed=true").items(t)); n != 2 {
+			t.Errorf("after a new down state: got %d proposals, want 2", n)
+		}
+	})
+}
+
 // The malfunction report as CSV: one row per outage, with the Italian
 // conventions under locale=it and formula cells neutralised.
 func TestOutagesReportAsCSV(t *testing.T) {
