@@ -28,7 +28,6 @@ const (
 // holds until its until, if it has one (argument: the instant).
 const waitingSQL = "(waiting_since IS NOT NULL AND (wait_until IS NULL OR wait_until > ?))"
 
-
 // slaCountsSQL counts the clocks of a group by state at one instant (two
 // arguments: that instant, twice).
 const slaCountsSQL = `SUM(CASE WHEN ` + slaMetSQL + ` THEN 1 ELSE 0 END) AS met,
