@@ -82,6 +82,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodDelete, v1+"/enti/:code/closures/:id", admins, s.deleteClosure)
 	s.handle(http.MethodGet, v1+"/calendar", everyone, s.getCalendar)
 	s.handle(http.MethodPut, v1+"/calendar/hours", admins, s.putHours)
+	s.handle(http.MethodGet, v1+"/calendar/deadline", everyone, s.calendarDeadline)
 	s.handle(http.MethodGet, v1+"/settings/sla", staff, s.getSLATargets)
 	s.handle(http.MethodPut, v1+"/settings/sla", admins, s.putSLATargets)
 
@@ -90,8 +91,14 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tickets/:id", ticketUsers, s.getTicket)
 	s.handle(http.MethodGet, v1+"/tickets/:id/events", ticketUsers, s.ticketEvents)
 	for path, action := range ticketActionPaths {
-		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, staff, s.ticketAction(action))
+		roles := staff
+		if action == domain.ActionReply {
+			// An ente's reply on its own ticket ends a wait on it.
+			roles = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
+		}
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, roles, s.ticketAction(action))
 	}
+	s.handle(http.MethodPost, v1+"/tickets/:id/wait", staff, s.ticketWait)
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)
 	s.handle(http.MethodGet, v1+"/monitoring/systems", readers, s.listMonitoringSystems)
