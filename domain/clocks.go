@@ -162,9 +162,6 @@ func (c SLAClock) At(now time.Time) SLAClock {
 	return c
 }
 
-// Paused reports whether the clock is paused at now.
-func (c SLAClock) PausedAt(now time.Time) bool { return c.At(now).Pause != nil }
-
 // pausable lists the clocks a wait stops: the answer to the reporter
 // (SLA.7). Taking in charge is over before a ticket can wait, and SLA.8
 // counts from the phone call whatever the desk waits on.
