@@ -13,9 +13,14 @@ import (
 // =, +1 µs), for a clock stopped around it, still running or paused (with
 // and without an end), each SQL
 // fragment holds exactly when domain.SLAClock.State says so, the report's
-// counting expression counts the clock once in the same state, and the
+// counting expression and the yearly report (rollup plus pending clocks)
+// count the clock once in the same state, and the
 // ticket list's SLA filter agrees.
 func TestSLAStateSQLMatchesDomain(t *testing.T) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		tk := openTicket(t, s, base)
@@ -78,6 +83,22 @@ func TestSLAStateSQLMatchesDomain(t *testing.T) {
 				}
 				if len(page.Tickets) != 1 || page.Tickets[0].ID != tk.ID {
 					t.Errorf("%s, now deadline%+v: list filtered by sla_state=%s = %v, want the ticket", name, d, want, ids(page.Tickets))
+				}
+				// The SLA report over whole years reads the rollup and
+				// judges the pending clocks at now.
+				from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, rome), time.Date(2027, 1, 1, 0, 0, 0, 0, rome)
+				stats, err := s.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, row := range stats {
+					if row.Code != code {
+						continue
+					}
+					got := map[domain.SLAState]int64{domain.SLAMet: row.Met, domain.SLABreached: row.Breached, domain.SLARunning: row.Running}
+					if got[want] != 1 || row.Met+row.Breached+row.Running != 1 {
+						t.Errorf("%s, now deadline%+v: the yearly SLA report counts %+v, domain says %s", name, d, row, want)
+					}
 				}
 			}
 		}
