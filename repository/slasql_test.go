@@ -11,11 +11,10 @@ import (
 
 // TestSLAStateSQLMatchesDomain: at every instant around a deadline (−1 µs,
 // =, +1 µs), for a clock stopped around it, still running or paused (with
-// and without an end), each SQL
-// fragment holds exactly when domain.SLAClock.State says so, the report's
-// counting expression and the yearly report (rollup plus pending clocks)
-// count the clock once in the same state, and the
-// ticket list's SLA filter agrees.
+// and without an end), each SQL fragment holds exactly when
+// domain.SLAClock.State says so, the report's counting expression and the
+// yearly report (rollup plus pending clocks) count the clock once in the
+// same state, and the ticket list's SLA filter agrees.
 func TestSLAStateSQLMatchesDomain(t *testing.T) {
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
