@@ -327,6 +327,20 @@ func TestWaitAndResume(t *testing.T) {
 		e.clock.Set(romeAt(2027, time.October, 5, 10, 0))
 		same(t, "a state while paused", sla7(get(a), "state"), "running")
 		same(t, "running SLA.7", listed("sla=SLA.7&sla_state=running"), []int64{a})
+		// The SLA report counts the paused clock as running, whether it
+		// reads the yearly rollup or the clocks of a shorter period.
+		sla7Counts := func(when string) {
+			for _, q := range []string{"from=2027-01-01&to=2028-01-01", "from=2027-09-01&to=2027-11-01"} {
+				r := e.do(t, http.MethodGet, "/api/v1/reports/sla?"+q, c.op, nil).want(t, http.StatusOK)
+				for _, row := range r.get(t, "rows").([]any) {
+					if m := row.(map[string]any); m["code"] == "SLA.7" {
+						same(t, when+" SLA.7 met, breached, running ("+q+")", []any{m["met"], m["breached"], m["running"]}, map[string][]any{
+							"paused": {0, 3, 1}, "resolved": {1, 3, 0}}[when])
+					}
+				}
+			}
+		}
+		sla7Counts("paused")
 		r = e.act(t, c.op, a, "resume", "").want(t, http.StatusOK)
 		wantInstant(t, r, romeAt(2027, time.October, 5, 14, 0), "sla", slaOf(t, r, domain.SLAFirstReply), "deadline")
 		same(t, "a paused minutes", sla7(r, "paused_minutes"), 18*60)
@@ -339,6 +353,7 @@ func TestWaitAndResume(t *testing.T) {
 
 		// A closed ticket cannot wait.
 		e.act(t, c.op, a, "resolve", "Fatto").want(t, http.StatusOK)
+		sla7Counts("resolved")
 		wait(a, map[string]any{"reason": "x", "waiting_on": "ente"}).problem(t, http.StatusConflict, domain.CodeConflict)
 	})
 }
