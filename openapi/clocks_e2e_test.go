@@ -125,6 +125,14 @@ func TestReceivedAtAndRequestedAtOnTheCalendar(t *testing.T) {
 		wantInstant(t, r, romeAt(2027, time.June, 25, 11, 0), "sla", slaOf(t, r, domain.SLAFirstReply), "deadline")
 		r = e.do(t, http.MethodPost, "/api/v1/tickets", c.op, ticketBody(map[string]any{"ente": "fiesole", "received_at": rfc(wed)})).want(t, http.StatusCreated)
 		wantInstant(t, r, romeAt(2027, time.June, 24, 11, 0), "sla", slaOf(t, r, domain.SLAFirstReply), "deadline")
+		// The same for interventions: Dicomano closes on its patron's day
+		// (added here), its neighbour Londa does not.
+		e.do(t, http.MethodPost, "/api/v1/enti/dicomano/closures", e.admin, map[string]any{"month": 6, "day": 24, "reason": "Santo patrono"}).want(t, http.StatusCreated)
+		for ente, due := range map[string]time.Time{"dicomano": romeAt(2027, time.June, 25, 9, 0), "londa": romeAt(2027, time.June, 24, 9, 0)} {
+			iv := e.do(t, http.MethodPost, "/api/v1/interventions", c.op, map[string]any{"ente": ente, "tier": "4h",
+				"description": "Stampante", "requested_at": rfc(wed)}).want(t, http.StatusCreated)
+			wantInstant(t, iv, due, "deadline")
+		}
 
 		// After the law: Monday 4 October 2027 is San Francesco.
 		c.jump(t, e, romeAt(2027, time.October, 5, 9, 0))
