@@ -45,6 +45,9 @@ func (u *Deadlines) Preview(ctx context.Context, q DeadlineQuery) (domain.Deadli
 	}
 	if q.From.IsZero() {
 		fe = append(fe, domain.FieldError{Field: "from", Detail: "is required: an RFC 3339 instant"})
+	} else if y := q.From.Year(); y < 1977 || y > 2200 {
+		// The holiday rules are modelled from 1977 on, like the calendar's years.
+		fe = append(fe, domain.FieldError{Field: "from", Detail: "must be between 1977 and 2200"})
 	}
 	given := 0
 	if q.WorkingMinutes != nil {

@@ -243,6 +243,7 @@ func TestDeadlinePreview(t *testing.T) {
 			"minutes zero":         {q("ente", "firenze", "from", wed, "working_minutes", "0"), "working_minutes"},
 			"no from":              {q("ente", "firenze", "tier", "4h"), "from"},
 			"bad from":             {q("ente", "firenze", "from", "domani", "tier", "4h"), "from"},
+			"from before 1977":     {q("ente", "firenze", "from", "1900-01-01", "tier", "4h"), "from"},
 			"no ente":              {q("from", wed, "tier", "4h"), "ente"},
 			"unknown ente":         {q("ente", "atlantide", "from", wed, "tier", "4h"), "ente"},
 			"unknown parameter":    {q("ente", "firenze", "from", wed, "tier", "4h", "at", wed), "at"},
