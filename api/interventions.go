@@ -25,6 +25,8 @@ func (s *Server) interventionRoutes(v1 string) {
 	s.handle(http.MethodPost, v1+"/interventions/:id/complete", can(domain.ActCarryOutIntervention), s.interventionAction(domain.InterventionComplete))
 	s.handle(http.MethodPost, v1+"/interventions/:id/cancel", can(domain.ActCancelIntervention), s.interventionAction(domain.InterventionCancel))
 	s.handle(http.MethodGet, v1+"/reports/interventions", can(domain.ActReadReports), s.interventionReport)
+	s.handle(http.MethodPost, v1+"/interventions/:id/wait", can(domain.ActScheduleIntervention), s.interventionAction(domain.InterventionWait))
+	s.handle(http.MethodPost, v1+"/interventions/:id/resume", can(domain.ActScheduleIntervention), s.interventionAction(domain.InterventionResume))
 }
 
 type technicianJSON struct {
@@ -48,7 +50,9 @@ type interventionJSON struct {
 	PlannedAt      *time.Time                `json:"planned_at"`
 	RequestedBy    *int64                    `json:"requested_by"`
 	RequestedAt    time.Time                 `json:"requested_at"`
+	EnteredAt      time.Time                 `json:"entered_at"`
 	Deadline       time.Time                 `json:"deadline"`
+	PausedMinutes  float64                   `json:"paused_minutes"`
 	Overdue        bool                      `json:"overdue"`
 	StartedAt      *time.Time                `json:"started_at"`
 	CompletedAt    *time.Time                `json:"completed_at"`
@@ -60,14 +64,19 @@ type interventionJSON struct {
 	UpdatedAt      time.Time                 `json:"updated_at"`
 	Version        int                       `json:"version"`
 	Links          interventionLinksJSON     `json:"links"`
+	waitJSON
 }
 
 func interventionURL(id int64) string { return fmt.Sprintf("/api/v1/interventions/%d", id) }
 
+// interventionJSON shows the intervention as it stands at now (see
+// ticketJSON).
 func (s *Server) interventionJSON(iv domain.Intervention, now time.Time) interventionJSON {
+	iv = iv.At(now)
 	out := interventionJSON{
 		ID: iv.ID, Ente: iv.EnteCode, TicketID: iv.TicketID, Tier: iv.Tier, Description: iv.Description,
 		Status: iv.Status, PlannedAt: s.localPtr(iv.PlannedAt), RequestedAt: s.local(iv.RequestedAt),
+		EnteredAt: s.local(iv.EnteredAt), PausedMinutes: iv.Paused.Minutes(), waitJSON: s.waitJSON(iv.Waiting, now),
 		Deadline: s.local(iv.Deadline), Overdue: iv.Overdue(now), StartedAt: s.localPtr(iv.StartedAt),
 		CompletedAt: s.localPtr(iv.CompletedAt), CancelledAt: s.localPtr(iv.CancelledAt),
 		Outcome: iv.Outcome, CancelReason: iv.CancelReason, OnTime: iv.OnTime(),
@@ -92,6 +101,7 @@ type createInterventionRequest struct {
 	TicketID    *int64      `json:"ticket_id"`
 	Tier        domain.Tier `json:"tier"`
 	Description string      `json:"description"`
+	RequestedAt *string     `json:"requested_at"`
 }
 
 func (s *Server) createIntervention(c *gin.Context) {
@@ -102,7 +112,12 @@ func (s *Server) createIntervention(c *gin.Context) {
 		return
 	}
 	p := mustPrincipal(c)
-	n := domain.NewIntervention{EnteCode: req.Ente, TicketID: req.TicketID, Tier: req.Tier, Description: req.Description}
+	requested, err := requestInstant("requested_at", req.RequestedAt)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	n := domain.NewIntervention{EnteCode: req.Ente, TicketID: req.TicketID, Tier: req.Tier, Description: req.Description, RequestedAt: requested}
 	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
 		iv, err := s.interventions.Request(ctx, p, n)
 		if err != nil {
@@ -139,12 +154,22 @@ type interventionEventJSON struct {
 	ToStatus     domain.InterventionStatus `json:"to_status"`
 	TechnicianID *int64                    `json:"technician_id,omitempty"`
 	PlannedAt    *time.Time                `json:"planned_at,omitempty"`
+	EnteredAt    *time.Time                `json:"entered_at,omitempty"`
+	WaitingOn    domain.WaitingOn          `json:"waiting_on,omitempty"`
+	WaitUntil    *time.Time                `json:"wait_until,omitempty"`
 }
 
 func (s *Server) interventionEventJSON(e domain.InterventionEvent) interventionEventJSON {
 	out := interventionEventJSON{
 		ID: e.ID, Action: e.Action, Actor: e.ActorName, At: s.local(e.At), Note: e.Note,
 		FromStatus: e.FromStatus, ToStatus: e.ToStatus, TechnicianID: e.TechnicianID, PlannedAt: s.localPtr(e.PlannedAt),
+		WaitingOn: e.WaitingOn, WaitUntil: s.localPtr(e.WaitUntil),
+	}
+	if e.Action == domain.InterventionRequest {
+		out.EnteredAt = s.localPtr(&e.EnteredAt)
+		if e.EnteredAt.IsZero() {
+			out.EnteredAt = s.localPtr(&e.At)
+		}
 	}
 	if e.ActorID != 0 {
 		out.ActorID = &e.ActorID
@@ -169,10 +194,12 @@ func (s *Server) interventionEvents(c *gin.Context) {
 // interventionActionRequest holds what any action may carry; each action
 // accepts only its own fields.
 type interventionActionRequest struct {
-	TechnicianID *int64  `json:"technician_id"`
-	PlannedAt    *string `json:"planned_at"`
-	Outcome      *string `json:"outcome"`
-	Reason       *string `json:"reason"`
+	TechnicianID *int64            `json:"technician_id"`
+	PlannedAt    *string           `json:"planned_at"`
+	Outcome      *string           `json:"outcome"`
+	Reason       *string           `json:"reason"`
+	WaitingOn    *domain.WaitingOn `json:"waiting_on"`
+	Until        *string           `json:"until"`
 }
 
 // interventionActionFields lists the body fields each action accepts.
@@ -181,6 +208,8 @@ var interventionActionFields = map[domain.InterventionAction][]string{
 	domain.InterventionStart:    nil,
 	domain.InterventionComplete: {"outcome"},
 	domain.InterventionCancel:   {"reason"},
+	domain.InterventionWait:     {"reason", "waiting_on", "until"},
+	domain.InterventionResume:   nil,
 }
 
 // command turns the body of an action into a domain command, rejecting
@@ -191,6 +220,7 @@ func interventionCommand(a domain.InterventionAction, req interventionActionRequ
 	for field, given := range map[string]bool{
 		"technician_id": req.TechnicianID != nil, "planned_at": req.PlannedAt != nil,
 		"outcome": req.Outcome != nil, "reason": req.Reason != nil,
+		"waiting_on": req.WaitingOn != nil, "until": req.Until != nil,
 	} {
 		if given && !slices.Contains(interventionActionFields[a], field) {
 			fe = append(fe, domain.FieldError{Field: field, Detail: "is not a field of " + string(a)})
@@ -219,6 +249,19 @@ func interventionCommand(a domain.InterventionAction, req interventionActionRequ
 		if req.Reason != nil {
 			cmd.Note = *req.Reason
 		}
+	case domain.InterventionWait:
+		wr := waitRequest{Until: req.Until}
+		if req.Reason != nil {
+			wr.Reason = *req.Reason
+		}
+		if req.WaitingOn != nil {
+			wr.WaitingOn = *req.WaitingOn
+		}
+		w, err := wr.command()
+		if err != nil {
+			return cmd, err
+		}
+		cmd.Wait, cmd.Note = w, w.Reason
 	}
 	return cmd, nil
 }
@@ -234,23 +277,15 @@ func (s *Server) interventionAction(a domain.InterventionAction) gin.HandlerFunc
 				return
 			}
 		}
-		want, hasIfMatch, err := ifMatch(c)
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		cmd, err := interventionCommand(a, req)
 		if err != nil {
 			fail(c, err)
 			return
 		}
-		id, err := pathID(c, "id")
+		id, want, err := actionTarget(c)
 		if err != nil {
 			fail(c, err)
 			return
-		}
-		if !hasIfMatch {
-			want = app.AnyVersion
 		}
 		iv, err := s.interventions.Apply(c.Request.Context(), mustPrincipal(c), id, cmd, want)
 		if err != nil {
@@ -269,7 +304,7 @@ type interventionPageJSON struct {
 // interventionListQuery are the query parameters of GET /interventions.
 var interventionListQuery = map[string]bool{
 	"ente": true, "status": true, "tier": true, "technician": true, "overdue": true,
-	"requested_from": true, "requested_to": true, "sort": true, "limit": true, "cursor": true,
+	"requested_from": true, "requested_to": true, "sort": true, "limit": true, "cursor": true, "waiting": true,
 }
 
 func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, error) {
@@ -291,6 +326,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 	default:
 		l.bad("overdue", "must be true or false")
 	}
+	f.Waiting = l.boolean("waiting")
 	f.RequestedFrom, f.RequestedTo = l.instant("requested_from"), l.instant("requested_to")
 	f.Ascending = l.ascending("requested_at")
 	f.Limit = l.limit()

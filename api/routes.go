@@ -93,6 +93,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodDelete, v1+"/enti/:code/closures/:id", can(domain.ActManageEnti), s.deleteClosure)
 	s.handle(http.MethodGet, v1+"/calendar", can(domain.ActReadEnti), s.getCalendar)
 	s.handle(http.MethodPut, v1+"/calendar/hours", can(domain.ActManageHours), s.putHours)
+	s.handle(http.MethodGet, v1+"/calendar/deadline", can(domain.ActReadEnti), s.calendarDeadline)
 	s.handle(http.MethodGet, v1+"/settings/sla", can(domain.ActReadSLA), s.getSLATargets)
 	s.handle(http.MethodPut, v1+"/settings/sla", can(domain.ActManageSLA), s.putSLATargets)
 
@@ -101,8 +102,13 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tickets/:id", can(domain.ActReadTickets), s.getTicket)
 	s.handle(http.MethodGet, v1+"/tickets/:id/events", can(domain.ActReadTickets), s.ticketEvents)
 	for path, action := range ticketActionPaths {
-		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, can(domain.ActWorkTicket), s.ticketAction(action))
+		act := domain.ActWorkTicket
+		if action == domain.ActionReply {
+			act = domain.ActReplyTicket // an ente's reply on its own ticket ends a wait on it
+		}
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, can(act), s.ticketAction(action))
 	}
+	s.handle(http.MethodPost, v1+"/tickets/:id/wait", can(domain.ActWorkTicket), s.ticketWait)
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)
 	s.handle(http.MethodGet, v1+"/monitoring/systems", can(domain.ActReadReports), s.listMonitoringSystems)

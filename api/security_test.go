@@ -225,6 +225,7 @@ var expectedPolicy = map[string]policy{
 	"POST /api/v1/enti/:code/closures":       adminOnly,
 	"DELETE /api/v1/enti/:code/closures/:id": adminOnly,
 	"GET /api/v1/calendar":                   anyUser,
+	"GET /api/v1/calendar/deadline":          anyUser, // a preview, from public calendars
 	"PUT /api/v1/calendar/hours":             adminOnly,
 	"GET /api/v1/settings/sla":               helpDesk,
 	"PUT /api/v1/settings/sla":               adminOnly,
@@ -237,12 +238,14 @@ var expectedPolicy = map[string]policy{
 	"GET /api/v1/tickets/:id":                      ticketSeers,
 	"GET /api/v1/tickets/:id/events":               ticketSeers,
 	"POST /api/v1/tickets/:id/take-in-charge":      helpDesk,
-	"POST /api/v1/tickets/:id/replies":             helpDesk,
+	"POST /api/v1/tickets/:id/replies":             ticketOpen, // an ente's reply on its own ticket ends a wait
 	"POST /api/v1/tickets/:id/notes":               helpDesk,
 	"POST /api/v1/tickets/:id/escalate":            helpDesk,
 	"POST /api/v1/tickets/:id/resolve":             helpDesk,
 	"POST /api/v1/tickets/:id/close-not-competent": helpDesk,
 	"POST /api/v1/tickets/:id/reopen":              helpDesk,
+	"POST /api/v1/tickets/:id/wait":                helpDesk,
+	"POST /api/v1/tickets/:id/resume":              helpDesk,
 
 	// CED Multiente interventions: requested by the ente or the help desk,
 	// planned by the help desk or the technicians, carried out by the
@@ -256,6 +259,8 @@ var expectedPolicy = map[string]policy{
 	"POST /api/v1/interventions/:id/start":    ivWorkers,
 	"POST /api/v1/interventions/:id/complete": ivWorkers,
 	"POST /api/v1/interventions/:id/cancel":   helpDesk,
+	"POST /api/v1/interventions/:id/wait":     ivPlanners,
+	"POST /api/v1/interventions/:id/resume":   ivPlanners,
 
 	// Statistics are what reporting tools are for; ente users get their
 	// own ente's. Technicians have no use for them.

@@ -53,6 +53,10 @@ type Config struct {
 	Logger         *slog.Logger // request and error logs; slog.Default() when nil
 	OpenAPI        []byte       // the contract, served at /openapi.yaml
 
+	// BackdateWindow is how far back received_at and requested_at may lie
+	// (HELPDESK_BACKDATE_WINDOW); 0 means domain.DefaultBackdateWindow.
+	BackdateWindow time.Duration
+
 	Monitoring            MonitoringService // systems, ingest, availability and alerts
 	MaxMonitoringLogBytes int64             // body limit of a nagios.log import; it is streamed, so it can be large
 }
@@ -111,6 +115,7 @@ type Server struct {
 	reports       *app.Reports
 	users         *app.Users
 	enti          *app.Enti
+	deadlines     *app.Deadlines
 }
 
 // New builds the server and its routes.
@@ -129,8 +134,9 @@ func New(cfg Config, store Store) (*Server, error) {
 		return nil, fmt.Errorf("password cost %d: %w", cfg.PasswordCost, err)
 	}
 	clock := app.Clock(cfg.Now)
-	s.tickets = app.NewTickets(store, clock)
-	s.interventions = app.NewInterventions(store, clock)
+	s.tickets = app.NewTickets(store, clock, cfg.BackdateWindow)
+	s.interventions = app.NewInterventions(store, clock, cfg.BackdateWindow)
+	s.deadlines = app.NewDeadlines(store)
 	s.reports = app.NewReports(store, clock, rome, cfg.Monitoring)
 	s.enti = app.NewEnti(store, clock, rome)
 	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })

@@ -25,6 +25,8 @@ type slaClockJSON struct {
 	StoppedAt      *time.Time      `json:"stopped_at"`
 	State          domain.SLAState `json:"state"`
 	ElapsedMinutes *float64        `json:"elapsed_minutes"`
+	PausedSince    *time.Time      `json:"paused_since"`
+	PausedMinutes  float64         `json:"paused_minutes"`
 }
 
 type ticketJSON struct {
@@ -39,20 +41,28 @@ type ticketJSON struct {
 	AssigneeID  *int64         `json:"assignee_id"`
 	OpenedBy    *int64         `json:"opened_by"`
 	OpenedAt    time.Time      `json:"opened_at"`
+	ReceivedAt  time.Time      `json:"received_at"`
+	EnteredAt   time.Time      `json:"entered_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 	ClosedAt    *time.Time     `json:"closed_at"`
 	Reason      string         `json:"reason,omitempty"`
 	ExternalID  string         `json:"external_id,omitempty"`
 	Version     int            `json:"version"`
 	SLA         []slaClockJSON `json:"sla"`
+	waitJSON
 }
 
+// ticketJSON shows the ticket as it stands at now: a wait whose until has
+// passed is over, and its clocks' deadlines have moved.
 func (s *Server) ticketJSON(t domain.Ticket, now time.Time) ticketJSON {
+	t = t.At(now)
 	out := ticketJSON{
 		ID: t.ID, Ente: t.EnteCode, Subject: t.Subject, Description: t.Description, Service: t.Service,
 		Channel: t.Channel, Level: t.Level, Status: t.Status, AssigneeID: t.AssigneeID,
-		OpenedAt: s.local(t.OpenedAt), UpdatedAt: s.local(t.UpdatedAt), ClosedAt: s.localPtr(t.ClosedAt),
+		OpenedAt: s.local(t.OpenedAt), ReceivedAt: s.local(t.OpenedAt), EnteredAt: s.local(t.EnteredAt),
+		UpdatedAt: s.local(t.UpdatedAt), ClosedAt: s.localPtr(t.ClosedAt),
 		Reason: t.Reason, ExternalID: t.ExternalID, Version: t.Version, SLA: []slaClockJSON{},
+		waitJSON: s.waitJSON(t.Waiting, now),
 	}
 	if t.OpenedBy != 0 {
 		out.OpenedBy = &t.OpenedBy
@@ -61,7 +71,11 @@ func (s *Server) ticketJSON(t domain.Ticket, now time.Time) ticketJSON {
 		cj := slaClockJSON{
 			Code: c.Code, Description: domain.SLADescriptions[c.Code], TargetMinutes: int64(c.Target / time.Minute),
 			Basis: c.Basis, StartedAt: s.local(c.StartedAt), Deadline: s.local(c.Deadline),
-			StoppedAt: s.localPtr(c.StoppedAt), State: c.State(now),
+			StoppedAt: s.localPtr(c.StoppedAt), State: c.State(now), PausedMinutes: c.Paused.Minutes(),
+		}
+		if c.Pause != nil {
+			// A pause in progress adds its working time when it ends.
+			cj.PausedSince = s.localPtr(&c.Pause.Since)
 		}
 		if c.StoppedAt != nil {
 			m := c.Elapsed.Minutes()
@@ -79,6 +93,7 @@ type createTicketRequest struct {
 	Service     string         `json:"service"`
 	Channel     domain.Channel `json:"channel"`
 	Level       *domain.Level  `json:"level"`
+	ReceivedAt  *string        `json:"received_at"`
 }
 
 func (s *Server) createTicket(c *gin.Context) {
@@ -89,8 +104,13 @@ func (s *Server) createTicket(c *gin.Context) {
 		return
 	}
 	p := mustPrincipal(c)
+	received, err := requestInstant("received_at", req.ReceivedAt)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	open := app.OpenTicket{Ente: req.Ente, Subject: req.Subject, Description: req.Description,
-		Service: req.Service, Channel: req.Channel, Level: req.Level}
+		Service: req.Service, Channel: req.Channel, Level: req.Level, ReceivedAt: received}
 	s.created(c, body, func(ctx context.Context) (domain.StoredResponse, error) {
 		t, err := s.tickets.Open(ctx, p, open)
 		if err != nil {
@@ -117,23 +137,33 @@ func (s *Server) getTicket(c *gin.Context) {
 }
 
 type eventJSON struct {
-	ID         int64         `json:"id"`
-	Action     domain.Action `json:"action"`
-	ActorID    *int64        `json:"actor_id"`
-	Actor      string        `json:"actor"`
-	At         time.Time     `json:"at"`
-	Body       string        `json:"body,omitempty"`
-	Internal   bool          `json:"internal"`
-	FromStatus domain.Status `json:"from_status,omitempty"`
-	ToStatus   domain.Status `json:"to_status,omitempty"`
-	FromLevel  domain.Level  `json:"from_level,omitempty"`
-	ToLevel    domain.Level  `json:"to_level,omitempty"`
+	ID         int64            `json:"id"`
+	Action     domain.Action    `json:"action"`
+	ActorID    *int64           `json:"actor_id"`
+	Actor      string           `json:"actor"`
+	At         time.Time        `json:"at"`
+	Body       string           `json:"body,omitempty"`
+	Internal   bool             `json:"internal"`
+	FromStatus domain.Status    `json:"from_status,omitempty"`
+	ToStatus   domain.Status    `json:"to_status,omitempty"`
+	FromLevel  domain.Level     `json:"from_level,omitempty"`
+	ToLevel    domain.Level     `json:"to_level,omitempty"`
+	EnteredAt  *time.Time       `json:"entered_at,omitempty"`
+	WaitingOn  domain.WaitingOn `json:"waiting_on,omitempty"`
+	WaitUntil  *time.Time       `json:"wait_until,omitempty"`
 }
 
 func (s *Server) eventJSON(e domain.Event) eventJSON {
 	out := eventJSON{
 		ID: e.ID, Action: e.Action, Actor: e.ActorName, At: s.local(e.At), Body: e.Body, Internal: e.Internal,
 		FromStatus: e.FromStatus, ToStatus: e.ToStatus, FromLevel: e.FromLevel, ToLevel: e.ToLevel,
+		WaitingOn: e.WaitingOn, WaitUntil: s.localPtr(e.WaitUntil),
+	}
+	if e.Action == domain.ActionOpen {
+		out.EnteredAt = s.localPtr(&e.EnteredAt)
+		if e.EnteredAt.IsZero() {
+			out.EnteredAt = s.localPtr(&e.At)
+		}
 	}
 	if e.ActorID != 0 {
 		out.ActorID = &e.ActorID
@@ -164,6 +194,7 @@ var ticketActionPaths = map[string]domain.Action{
 	"resolve":             domain.ActionResolve,
 	"close-not-competent": domain.ActionCloseNotCompetent,
 	"reopen":              domain.ActionReopen,
+	"resume":              domain.ActionResume,
 }
 
 type actionRequest struct {
@@ -181,18 +212,10 @@ func (s *Server) ticketAction(a domain.Action) gin.HandlerFunc {
 				return
 			}
 		}
-		want, hasIfMatch, err := ifMatch(c)
+		id, want, err := actionTarget(c)
 		if err != nil {
 			fail(c, err)
 			return
-		}
-		id, err := pathID(c, "id")
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !hasIfMatch {
-			want = app.AnyVersion
 		}
 		t, err := s.tickets.Apply(c.Request.Context(), mustPrincipal(c), id, a, req.Body, want)
 		if err != nil {
@@ -244,7 +267,7 @@ func DecodeCursor(s string, asc bool) (domain.Cursor, error) {
 var listQuery = map[string]bool{
 	"ente": true, "status": true, "level": true, "service": true, "assignee": true,
 	"opened_from": true, "opened_to": true, "q": true, "sla": true, "sla_state": true,
-	"sla_due_within": true, "sort": true, "limit": true, "cursor": true,
+	"sla_due_within": true, "sort": true, "limit": true, "cursor": true, "waiting": true,
 }
 
 func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
@@ -289,6 +312,7 @@ func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 			f.SLADueBefore = &due
 		}
 	}
+	f.Waiting = l.boolean("waiting")
 	f.Ascending = l.ascending("opened_at")
 	f.Limit = l.limit()
 	if v := l.q.Get("cursor"); v != "" {

@@ -19,6 +19,14 @@ func (c Clock) read() time.Time {
 	return c().UTC().Truncate(time.Microsecond)
 }
 
+// backdateWindow is the configured back-dating window, or the default.
+func backdateWindow(w time.Duration) time.Duration {
+	if w <= 0 {
+		return domain.DefaultBackdateWindow
+	}
+	return w
+}
+
 // AnyVersion asks a change to apply to whatever version is current (no
 // If-Match from the client).
 const AnyVersion = 0

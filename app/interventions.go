@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -24,13 +25,15 @@ type InterventionStore interface {
 
 // Interventions are the use cases of on-site interventions.
 type Interventions struct {
-	store InterventionStore
-	now   Clock
+	store  InterventionStore
+	now    Clock
+	window time.Duration
 }
 
-// NewInterventions builds the intervention use cases.
-func NewInterventions(store InterventionStore, now Clock) *Interventions {
-	return &Interventions{store: store, now: now}
+// NewInterventions builds the intervention use cases. window is how far
+// back a requested_at may lie (0: domain.DefaultBackdateWindow).
+func NewInterventions(store InterventionStore, now Clock, window time.Duration) *Interventions {
+	return &Interventions{store: store, now: now, window: backdateWindow(window)}
 }
 
 // Request validates a request for an intervention, computes its deadline
@@ -40,6 +43,7 @@ func (u *Interventions) Request(ctx context.Context, p domain.Principal, n domai
 	if p.Role == domain.RoleEnte && n.EnteCode == "" {
 		n.EnteCode = p.EnteCode
 	}
+	n.Window = u.window
 	if err := n.Validate(); err != nil {
 		return domain.Intervention{}, err
 	}

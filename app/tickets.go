@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -22,12 +23,16 @@ type TicketStore interface {
 
 // Tickets are the use cases of tickets.
 type Tickets struct {
-	store TicketStore
-	now   Clock
+	store  TicketStore
+	now    Clock
+	window time.Duration
 }
 
-// NewTickets builds the ticket use cases.
-func NewTickets(store TicketStore, now Clock) *Tickets { return &Tickets{store: store, now: now} }
+// NewTickets builds the ticket use cases. window is how far back a
+// received_at may lie (0: domain.DefaultBackdateWindow).
+func NewTickets(store TicketStore, now Clock, window time.Duration) *Tickets {
+	return &Tickets{store: store, now: now, window: backdateWindow(window)}
+}
 
 // OpenTicket is a request to open a ticket. Level nil means "not chosen".
 type OpenTicket struct {
@@ -37,6 +42,7 @@ type OpenTicket struct {
 	Service     string
 	Channel     domain.Channel
 	Level       *domain.Level
+	ReceivedAt  time.Time // when the report arrived; zero: now
 }
 
 // Open validates the request, starts the SLA clocks on the ente's calendar
@@ -45,7 +51,7 @@ type OpenTicket struct {
 // by default.
 func (u *Tickets) Open(ctx context.Context, p domain.Principal, req OpenTicket) (domain.Ticket, error) {
 	n := domain.NewTicket{EnteCode: req.Ente, Subject: req.Subject, Description: req.Description,
-		Service: req.Service, Channel: req.Channel, Level: 1}
+		Service: req.Service, Channel: req.Channel, Level: 1, ReceivedAt: req.ReceivedAt, Window: u.window}
 	if p.Role == domain.RoleEnte {
 		if req.Level != nil {
 			return domain.Ticket{}, &domain.Error{Code: domain.CodeForbidden, Message: "ente users cannot choose the level; the help desk triages it",
@@ -109,6 +115,16 @@ func (u *Tickets) Events(ctx context.Context, p domain.Principal, id int64) ([]d
 // Apply carries out one action on a ticket under its row lock. version is
 // the version the caller read, or AnyVersion.
 func (u *Tickets) Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error) {
+	return u.apply(ctx, p, id, domain.Command{Action: a, Body: body}, version)
+}
+
+// Wait puts a ticket on hold ("in attesa") with a reason: its reply
+// clock stops until a resume, a reply of the ente or w.Until.
+func (u *Tickets) Wait(ctx context.Context, p domain.Principal, id int64, w domain.WaitCommand, version int) (domain.Ticket, error) {
+	return u.apply(ctx, p, id, domain.Command{Action: domain.ActionWait, Body: w.Reason, Wait: w}, version)
+}
+
+func (u *Tickets) apply(ctx context.Context, p domain.Principal, id int64, cmd domain.Command, version int) (domain.Ticket, error) {
 	t, err := u.Get(ctx, p, id)
 	if err != nil {
 		return domain.Ticket{}, err
@@ -117,7 +133,7 @@ func (u *Tickets) Apply(ctx context.Context, p domain.Principal, id int64, a dom
 	if err != nil {
 		return domain.Ticket{}, err
 	}
-	cmd := domain.Command{Action: a, By: p, At: u.now.read(), Body: body}
+	cmd.By, cmd.At = p, u.now.read()
 	t, _, err = u.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
 		if err := checkVersion(version, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
 			return domain.Event{}, err

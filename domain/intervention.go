@@ -86,16 +86,20 @@ type Intervention struct {
 	TechnicianName string
 	PlannedAt      *time.Time
 	RequestedBy    int64
-	RequestedAt    time.Time
-	Deadline       time.Time
+	RequestedAt    time.Time // when the request arrived: the tier clock starts here
+	EnteredAt      time.Time // when it was entered; after RequestedAt when back-dated
+	Deadline       time.Time // in force: moved by every pause that ended
 	StartedAt      *time.Time
 	CompletedAt    *time.Time
 	CancelledAt    *time.Time
 	Outcome        string
 	CancelReason   string
-	WorkingSeconds int64 // working time from request to completion; 0 until completed
+	WorkingSeconds int64 // working time from request to completion, paused time excluded; 0 until completed
 	UpdatedAt      time.Time
 	Version        int
+	Waiting        *Waiting      // "in attesa": the tier clock is paused
+	Pause          *Pause        // the pause of the tier clock in progress
+	Paused         time.Duration // working time of the pauses that ended
 }
 
 // OnTime reports whether a completed intervention was completed by its
@@ -111,9 +115,10 @@ func (iv Intervention) OnTime() *bool {
 
 // Overdue reports whether the intervention is still open past its
 // deadline at now. It is computed on read, so no background job has to
-// mark interventions late.
+// mark interventions late. A paused intervention is never overdue.
 func (iv Intervention) Overdue(now time.Time) bool {
-	return iv.Status.Open() && now.After(iv.Deadline)
+	iv = iv.At(now)
+	return iv.Status.Open() && iv.Pause == nil && now.After(iv.Deadline)
 }
 
 // NewIntervention is what a caller supplies to request an intervention.
@@ -122,6 +127,10 @@ type NewIntervention struct {
 	TicketID    *int64
 	Tier        Tier
 	Description string
+	// RequestedAt is when the request really arrived; zero means now.
+	// Window bounds how far back it may lie; zero means no bound.
+	RequestedAt time.Time
+	Window      time.Duration
 }
 
 // Validate checks the fields of a new intervention; the ente and the
@@ -147,8 +156,9 @@ func (n NewIntervention) Validate() error {
 }
 
 // RequestIntervention builds an intervention in status requested for the
-// ente, with its deadline computed on the ente's calendar from now, and
-// the event that records the request.
+// ente, with its deadline computed on the ente's calendar from when the
+// request arrived (n.RequestedAt, or now), and the event that records the
+// request, with who entered it and when. Ente users cannot back-date.
 //
 // Ente users request for their own ente only; operators and admins for any
 // covered ente. Technicians do not request interventions: they carry them
@@ -171,13 +181,17 @@ func RequestIntervention(n NewIntervention, ente Ente, by Principal, now time.Ti
 			Message: fmt.Sprintf("%s is not covered by CED Multiente: interventions can only be requested for the comuni it serves", ente.Name),
 			Fields:  []FieldError{{Field: "ente", Detail: "is not covered by CED Multiente"}}}
 	}
+	requested, err := arrival("requested_at", n.RequestedAt, now, n.Window, by)
+	if err != nil {
+		return Intervention{}, InterventionEvent{}, err
+	}
 	iv := Intervention{
 		EnteCode: n.EnteCode, TicketID: n.TicketID, Tier: n.Tier, Description: strings.TrimSpace(n.Description),
-		Status: InterventionRequested, RequestedBy: by.UserID, RequestedAt: now,
-		Deadline: n.Tier.Deadline(now, cal), UpdatedAt: now, Version: 1,
+		Status: InterventionRequested, RequestedBy: by.UserID, RequestedAt: requested, EnteredAt: now,
+		Deadline: n.Tier.Deadline(requested, cal), UpdatedAt: now, Version: 1,
 	}
 	ev := InterventionEvent{
-		Action: InterventionRequest, ActorID: by.UserID, ActorName: by.Username, At: now,
+		Action: InterventionRequest, ActorID: by.UserID, ActorName: by.Username, At: requested, EnteredAt: now,
 		ToStatus: InterventionRequested,
 	}
 	return iv, ev, nil
@@ -193,12 +207,15 @@ const (
 	InterventionStart    InterventionAction = "start"
 	InterventionComplete InterventionAction = "complete"
 	InterventionCancel   InterventionAction = "cancel"
+	InterventionWait     InterventionAction = "wait"   // pause the tier clock while waiting on someone else
+	InterventionResume   InterventionAction = "resume" // end a wait
 )
 
 // InterventionActions lists every action that can be applied to an
 // existing intervention, for table tests.
 var InterventionActions = []InterventionAction{
 	InterventionSchedule, InterventionStart, InterventionComplete, InterventionCancel,
+	InterventionWait, InterventionResume,
 }
 
 // InterventionCommand is one action with what comes with it.
@@ -209,7 +226,8 @@ type InterventionCommand struct {
 	TechnicianID   int64     // schedule: who will do it
 	TechnicianName string    // schedule: their username, kept for display
 	PlannedAt      time.Time // schedule: when
-	Note           string    // complete: the outcome; cancel: the reason
+	Note           string    // complete: the outcome; cancel and wait: the reason
+	Wait           WaitCommand
 }
 
 // InterventionEvent is one recorded step of an intervention's history.
@@ -225,6 +243,9 @@ type InterventionEvent struct {
 	ToStatus       InterventionStatus
 	TechnicianID   *int64     // schedule only
 	PlannedAt      *time.Time // schedule only
+	EnteredAt      time.Time  // request: when it was entered, when At (the arrival) is earlier
+	WaitingOn      WaitingOn  // wait: whom the desk waits on
+	WaitUntil      *time.Time // wait: when the wait ends by itself
 }
 
 // interventionTransitions is the whole lifecycle: every status × action
@@ -238,30 +259,40 @@ var interventionTransitions = map[InterventionStatus]map[InterventionAction]stru
 		InterventionStart:    {why: "the intervention has not been scheduled yet; schedule it first"},
 		InterventionComplete: {why: "the intervention has not been started yet"},
 		InterventionCancel:   {to: InterventionCancelled},
+		InterventionWait:     {to: InterventionRequested},
+		InterventionResume:   {to: InterventionRequested},
 	},
 	InterventionScheduled: {
 		InterventionSchedule: {to: InterventionScheduled}, // rescheduling
 		InterventionStart:    {to: InterventionInProgress},
 		InterventionComplete: {why: "the intervention has not been started yet"},
 		InterventionCancel:   {to: InterventionCancelled},
+		InterventionWait:     {to: InterventionScheduled},
+		InterventionResume:   {to: InterventionScheduled},
 	},
 	InterventionInProgress: {
 		InterventionSchedule: {why: "the intervention is already in progress"},
 		InterventionStart:    {why: "the intervention is already in progress"},
 		InterventionComplete: {to: InterventionCompleted},
 		InterventionCancel:   {to: InterventionCancelled},
+		InterventionWait:     {to: InterventionInProgress},
+		InterventionResume:   {to: InterventionInProgress},
 	},
 	InterventionCompleted: {
 		InterventionSchedule: {why: "the intervention is already completed"},
 		InterventionStart:    {why: "the intervention is already completed"},
 		InterventionComplete: {why: "the intervention is already completed"},
 		InterventionCancel:   {why: "the intervention is already completed"},
+		InterventionWait:     {why: "the intervention is already completed"},
+		InterventionResume:   {why: "the intervention is completed and not waiting"},
 	},
 	InterventionCancelled: {
 		InterventionSchedule: {why: "the intervention was cancelled"},
 		InterventionStart:    {why: "the intervention was cancelled"},
 		InterventionComplete: {why: "the intervention was cancelled"},
 		InterventionCancel:   {why: "the intervention was already cancelled"},
+		InterventionWait:     {why: "the intervention was cancelled"},
+		InterventionResume:   {why: "the intervention was cancelled and is not waiting"},
 	},
 }
 
@@ -288,6 +319,8 @@ var interventionActors = map[InterventionAction][]Role{
 	InterventionStart:    {RoleAdmin, RoleTechnician},
 	InterventionComplete: {RoleAdmin, RoleTechnician},
 	InterventionCancel:   {RoleAdmin, RoleOperator},
+	InterventionWait:     {RoleAdmin, RoleOperator, RoleTechnician},
+	InterventionResume:   {RoleAdmin, RoleOperator, RoleTechnician},
 }
 
 // Apply carries out a command on the intervention and returns the event to
@@ -309,6 +342,7 @@ func (iv *Intervention) Apply(c InterventionCommand, wt WorkingTime) (Interventi
 		(iv.TechnicianID == nil || *iv.TechnicianID != c.By.UserID) {
 		return InterventionEvent{}, Errorf(CodeForbidden, "only the technician scheduled for intervention %d may %s it; ask to be scheduled first", iv.ID, c.Action)
 	}
+	*iv = iv.At(c.At)
 	note := strings.TrimSpace(c.Note)
 	if utf8.RuneCountInString(note) > 20000 {
 		return InterventionEvent{}, Invalid("the text is too long", FieldError{Field: noteField[c.Action], Detail: "must be at most 20000 characters"})
@@ -336,6 +370,25 @@ func (iv *Intervention) Apply(c InterventionCommand, wt WorkingTime) (Interventi
 		id, at := c.TechnicianID, c.PlannedAt
 		iv.TechnicianID, iv.TechnicianName, iv.PlannedAt = &id, c.TechnicianName, &at
 		ev.TechnicianID, ev.PlannedAt = &id, &at
+	case InterventionWait:
+		if iv.Waiting != nil {
+			return InterventionEvent{}, alreadyWaiting("intervention", iv.Waiting)
+		}
+		w := c.Wait
+		w.Reason = note
+		if err := validateWait(w, c.At); err != nil {
+			return InterventionEvent{}, err
+		}
+		iv.Waiting = newWaiting(w, c.At)
+		if !c.At.After(iv.Deadline) { // an overdue intervention stays overdue
+			iv.Pause = startPause(BasisWorking, wt, iv.Deadline, c.At, iv.Waiting.Until)
+		}
+		ev.Note, ev.WaitingOn, ev.WaitUntil = note, iv.Waiting.On, iv.Waiting.Until
+	case InterventionResume:
+		if iv.Waiting == nil {
+			return InterventionEvent{}, notWaiting("intervention")
+		}
+		iv.resume(c.At, wt)
 	case InterventionStart:
 		at := c.At
 		iv.StartedAt = &at
@@ -343,14 +396,16 @@ func (iv *Intervention) Apply(c InterventionCommand, wt WorkingTime) (Interventi
 		if note == "" {
 			return InterventionEvent{}, Invalid("completing an intervention needs outcome notes", FieldError{Field: "outcome", Detail: "is required"})
 		}
+		iv.resume(c.At, wt)
 		at := c.At
 		iv.CompletedAt, iv.Outcome = &at, note
-		iv.WorkingSeconds = int64(wt.Between(iv.RequestedAt, at) / time.Second)
+		iv.WorkingSeconds = int64(max(wt.Between(iv.RequestedAt, at)-iv.Paused, 0) / time.Second)
 		ev.Note = note
 	case InterventionCancel:
 		if note == "" {
 			return InterventionEvent{}, Invalid("cancelling an intervention needs a reason", FieldError{Field: "reason", Detail: "is required"})
 		}
+		iv.resume(c.At, wt)
 		at := c.At
 		iv.CancelledAt, iv.CancelReason = &at, note
 		ev.Note = note
@@ -367,6 +422,8 @@ var noteField = map[InterventionAction]string{
 	InterventionCancel:   "reason",
 	InterventionSchedule: "note",
 	InterventionStart:    "note",
+	InterventionWait:     "reason",
+	InterventionResume:   "note",
 }
 
 // InterventionFilter selects interventions for a list page. Zero fields do
@@ -377,6 +434,7 @@ type InterventionFilter struct {
 	Tiers         []Tier
 	TechnicianID  *int64
 	Overdue       *bool      // true: open past the deadline at Now; false: not so
+	Waiting       *bool      // true: waiting at Now; false: not waiting
 	RequestedFrom *time.Time // inclusive
 	RequestedTo   *time.Time // exclusive
 	Now           time.Time  // the instant overdue is judged at

@@ -37,14 +37,17 @@ func TestNextInterventionStatusCoversEveryStatusActionPair(t *testing.T) {
 		domain.InterventionRequested: {
 			domain.InterventionSchedule: domain.InterventionScheduled, domain.InterventionStart: "",
 			domain.InterventionComplete: "", domain.InterventionCancel: domain.InterventionCancelled,
+			domain.InterventionWait: domain.InterventionRequested, domain.InterventionResume: domain.InterventionRequested,
 		},
 		domain.InterventionScheduled: {
 			domain.InterventionSchedule: domain.InterventionScheduled, domain.InterventionStart: domain.InterventionInProgress,
 			domain.InterventionComplete: "", domain.InterventionCancel: domain.InterventionCancelled,
+			domain.InterventionWait: domain.InterventionScheduled, domain.InterventionResume: domain.InterventionScheduled,
 		},
 		domain.InterventionInProgress: {
 			domain.InterventionSchedule: "", domain.InterventionStart: "",
 			domain.InterventionComplete: domain.InterventionCompleted, domain.InterventionCancel: domain.InterventionCancelled,
+			domain.InterventionWait: domain.InterventionInProgress, domain.InterventionResume: domain.InterventionInProgress,
 		},
 		domain.InterventionCompleted: {
 			domain.InterventionSchedule: "", domain.InterventionStart: "", domain.InterventionComplete: "", domain.InterventionCancel: "",
@@ -320,6 +323,8 @@ func TestInterventionApplyRoles(t *testing.T) {
 		domain.InterventionStart:    {domain.RoleAdmin, domain.RoleTechnician},
 		domain.InterventionComplete: {domain.RoleAdmin, domain.RoleTechnician},
 		domain.InterventionCancel:   {domain.RoleAdmin, domain.RoleOperator},
+		domain.InterventionWait:     {domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician},
+		domain.InterventionResume:   {domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician},
 	}
 	// from is a status from which the action is allowed; the technician
 	// scheduled is the user (40) who then acts.
@@ -328,6 +333,8 @@ func TestInterventionApplyRoles(t *testing.T) {
 		domain.InterventionStart:    {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 40, PlannedAt: t0}},
 		domain.InterventionComplete: {{Action: domain.InterventionSchedule, By: ivAdmin, At: t0, TechnicianID: 40, PlannedAt: t0}, {Action: domain.InterventionStart, By: ivAdmin, At: t0}},
 		domain.InterventionCancel:   nil,
+		domain.InterventionWait:     nil,
+		domain.InterventionResume:   {{Action: domain.InterventionWait, By: ivAdmin, At: t0, Note: "attesa", Wait: domain.WaitCommand{On: domain.WaitingOnEnte}}},
 	}
 	for _, a := range domain.InterventionActions {
 		for _, r := range domain.Roles {
@@ -341,7 +348,8 @@ func TestInterventionApplyRoles(t *testing.T) {
 					}
 				}
 				by := domain.Principal{UserID: 40, Username: "u", Role: r, EnteCode: "dicomano"}
-				_, err := iv.Apply(domain.InterventionCommand{Action: a, By: by, At: iv.RequestedAt, TechnicianID: 30, PlannedAt: iv.RequestedAt, Note: "nota"}, ivComuneCal)
+				_, err := iv.Apply(domain.InterventionCommand{Action: a, By: by, At: iv.RequestedAt, TechnicianID: 30, PlannedAt: iv.RequestedAt, Note: "nota",
+					Wait: domain.WaitCommand{On: domain.WaitingOnThirdParty}}, ivComuneCal)
 				want := domain.CodeForbidden
 				for _, ok := range allowed[a] {
 					if ok == r {

@@ -21,7 +21,8 @@ const (
 
 	ActReadTickets Act = "read tickets"
 	ActOpenTicket  Act = "open tickets"
-	ActWorkTicket  Act = "work on tickets" // take in charge, reply, note, escalate, resolve, close, reopen
+	ActWorkTicket  Act = "work on tickets"  // take in charge, note, escalate, resolve, close, reopen, wait, resume
+	ActReplyTicket Act = "reply on tickets" // ente users on their own ente's tickets; the use case narrows the scope
 	ActImport      Act = "import tickets"
 
 	ActReadInterventions    Act = "read interventions"
@@ -65,6 +66,7 @@ var Permissions = map[Act][]Role{
 	ActReadTickets: ticketers,
 	ActOpenTicket:  deskEnte,
 	ActWorkTicket:  helpDesk,
+	ActReplyTicket: deskEnte,
 	ActImport:      admins,
 
 	ActReadInterventions:    ticketers,

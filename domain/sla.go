@@ -115,13 +115,20 @@ type SLAClock struct {
 	StartedAt time.Time
 	Deadline  time.Time
 	StoppedAt *time.Time
-	Elapsed   time.Duration // time taken, on the clock's basis, once stopped
+	Elapsed   time.Duration // time taken, on the clock's basis, once stopped; paused time excluded
+	Paused    time.Duration // time of the pauses that ended, on the clock's basis
+	Pause     *Pause        // the pause in progress, if any
 }
 
 // State is the clock's state at now: a running clock past its deadline is
-// already breached, so reads need no background job.
+// already breached, so reads need no background job. A paused clock is
+// running and never breached while paused; its deadline moves when the
+// pause ends.
 func (c SLAClock) State(now time.Time) SLAState {
+	c = c.At(now)
 	switch {
+	case c.StoppedAt == nil && c.Pause != nil:
+		return SLARunning
 	case c.StoppedAt != nil && !c.StoppedAt.After(c.Deadline):
 		return SLAMet
 	case c.StoppedAt != nil, now.After(c.Deadline):
@@ -150,6 +157,8 @@ func StartClocks(t Ticket, targets SLATargets, wt WorkingTime) []SLAClock {
 			continue
 		}
 		c := SLAClock{Code: tg.Code, Target: tg.Target, Basis: tg.Basis, StartedAt: t.OpenedAt}
+		// OpenedAt is when the report arrived, which may be before it was
+		// entered: the clocks start then.
 		if tg.Basis == BasisWorking {
 			c.Deadline = wt.Add(t.OpenedAt, tg.Target).UTC()
 		} else {
@@ -166,13 +175,13 @@ func (t *Ticket) stopClocks(a Action, at time.Time, wt WorkingTime) {
 		if c.StoppedAt != nil || !contains(stoppedBy[c.Code], a) {
 			continue
 		}
+		if c.Pause != nil {
+			d, paused := endPause(c.Pause, c.Basis, wt, c.Deadline, at)
+			c.Deadline, c.Paused, c.Pause = d, c.Paused+paused, nil
+		}
 		stop := at
 		c.StoppedAt = &stop
-		if c.Basis == BasisWorking {
-			c.Elapsed = wt.Between(c.StartedAt, at)
-		} else {
-			c.Elapsed = at.Sub(c.StartedAt)
-		}
+		c.Elapsed = max(measure(c.Basis, wt, c.StartedAt, at)-c.Paused, 0)
 	}
 }
 

@@ -65,13 +65,15 @@ type Ticket struct {
 	Status      Status
 	AssigneeID  *int64
 	OpenedBy    int64
-	OpenedAt    time.Time
+	OpenedAt    time.Time // when the report arrived (received_at): the clocks start here
+	EnteredAt   time.Time // when it was entered; after OpenedAt when back-dated
 	UpdatedAt   time.Time
 	ClosedAt    *time.Time
 	Reason      string // why it was closed as non di competenza
 	ExternalID  string // id in the system it was imported from
 	Version     int
 	Clocks      []SLAClock
+	Waiting     *Waiting // "in attesa": the reply clock is paused
 }
 
 // NewTicket is what a caller supplies to open a ticket.
@@ -82,6 +84,11 @@ type NewTicket struct {
 	Service     string
 	Channel     Channel
 	Level       Level
+	// ReceivedAt is when the report really arrived (a phone call logged
+	// later); zero means now. Window bounds how far back it may lie; zero
+	// means no bound, for the import of history.
+	ReceivedAt time.Time
+	Window     time.Duration
 }
 
 // Validate checks the fields of a new ticket; the ente's existence is
@@ -112,8 +119,10 @@ func (n NewTicket) Validate() error {
 	return nil
 }
 
-// Open builds a ticket in status nuovo with its SLA clocks started at now,
-// and the event that records its opening.
+// Open builds a ticket in status nuovo with its SLA clocks started when
+// the report arrived (n.ReceivedAt, or now), and the event that records its
+// opening: at the arrival, with who entered it and when. Ente users cannot
+// back-date.
 func Open(n NewTicket, by Principal, now time.Time, targets SLATargets, wt WorkingTime) (Ticket, Event, error) {
 	if err := n.Validate(); err != nil {
 		return Ticket{}, Event{}, err
@@ -121,13 +130,18 @@ func Open(n NewTicket, by Principal, now time.Time, targets SLATargets, wt Worki
 	if !by.SeesEnte(n.EnteCode) {
 		return Ticket{}, Event{}, Errorf(CodeForbidden, "an ente user can only open tickets of their own ente")
 	}
+	received, err := arrival("received_at", n.ReceivedAt, now, n.Window, by)
+	if err != nil {
+		return Ticket{}, Event{}, err
+	}
 	t := Ticket{
 		EnteCode: n.EnteCode, Subject: strings.TrimSpace(n.Subject), Description: n.Description,
 		Service: n.Service, Channel: n.Channel, Level: n.Level, Status: StatusNuovo,
-		OpenedBy: by.UserID, OpenedAt: now, UpdatedAt: now, Version: 1,
+		OpenedBy: by.UserID, OpenedAt: received, EnteredAt: now, UpdatedAt: now, Version: 1,
 	}
 	t.Clocks = StartClocks(t, targets, wt)
-	ev := Event{Action: ActionOpen, ActorID: by.UserID, ActorName: by.Username, At: now, ToStatus: t.Status, ToLevel: t.Level}
+	ev := Event{Action: ActionOpen, ActorID: by.UserID, ActorName: by.Username, At: received, EnteredAt: now,
+		ToStatus: t.Status, ToLevel: t.Level}
 	return t, ev, nil
 }
 
@@ -144,12 +158,14 @@ const (
 	ActionResolve           Action = "resolve"
 	ActionCloseNotCompetent Action = "close_not_competent"
 	ActionReopen            Action = "reopen"
+	ActionWait              Action = "wait"   // pause the reply clock while waiting on someone else
+	ActionResume            Action = "resume" // end a wait
 )
 
 // Actions lists every action an operator can apply, for table tests.
 var Actions = []Action{
 	ActionTakeInCharge, ActionReply, ActionNote, ActionEscalate,
-	ActionResolve, ActionCloseNotCompetent, ActionReopen,
+	ActionResolve, ActionCloseNotCompetent, ActionReopen, ActionWait, ActionResume,
 }
 
 // Command is one action with what comes with it.
@@ -157,7 +173,8 @@ type Command struct {
 	Action Action
 	By     Principal
 	At     time.Time
-	Body   string // reply text, note, resolution or reason
+	Body   string // reply text, note, resolution or reason (of a wait too)
+	Wait   WaitCommand
 }
 
 // Event is one recorded step of a ticket's history.
@@ -174,6 +191,9 @@ type Event struct {
 	ToStatus   Status
 	FromLevel  Level
 	ToLevel    Level
+	EnteredAt  time.Time  // open: when it was entered, when At (the arrival) is earlier
+	WaitingOn  WaitingOn  // wait: whom the desk waits on
+	WaitUntil  *time.Time // wait: when the wait ends by itself
 }
 
 // transition says what an action does from a status; an empty to with a
@@ -193,6 +213,8 @@ var transitions = map[Status]map[Action]transition{
 		ActionResolve:           {to: StatusRisolto},
 		ActionCloseNotCompetent: {to: StatusNonDiCompetenza},
 		ActionReopen:            {why: "the ticket is not closed"},
+		ActionWait:              {why: "the ticket has not been taken in charge yet; take it in charge first"},
+		ActionResume:            {why: "the ticket is not waiting"},
 	},
 	StatusAperto: {
 		ActionTakeInCharge:      {why: "the ticket has already been taken in charge"},
@@ -202,6 +224,8 @@ var transitions = map[Status]map[Action]transition{
 		ActionResolve:           {to: StatusRisolto},
 		ActionCloseNotCompetent: {to: StatusNonDiCompetenza},
 		ActionReopen:            {why: "the ticket is not closed"},
+		ActionWait:              {to: StatusAperto},
+		ActionResume:            {to: StatusAperto},
 	},
 	StatusRisolto: {
 		ActionTakeInCharge:      {why: "the ticket is resolved; reopen it first"},
@@ -211,6 +235,8 @@ var transitions = map[Status]map[Action]transition{
 		ActionResolve:           {why: "the ticket is already resolved"},
 		ActionCloseNotCompetent: {why: "the ticket is resolved; reopen it first"},
 		ActionReopen:            {to: StatusAperto},
+		ActionWait:              {why: "the ticket is resolved; a closed ticket has no clock to stop"},
+		ActionResume:            {why: "the ticket is resolved and not waiting"},
 	},
 	StatusNonDiCompetenza: {
 		ActionTakeInCharge:      {why: "the ticket is closed as not our responsibility; reopen it first"},
@@ -220,6 +246,8 @@ var transitions = map[Status]map[Action]transition{
 		ActionResolve:           {why: "the ticket is closed as not our responsibility; reopen it first"},
 		ActionCloseNotCompetent: {why: "the ticket is already closed as not our responsibility"},
 		ActionReopen:            {to: StatusAperto},
+		ActionWait:              {why: "the ticket is closed as not our responsibility; a closed ticket has no clock to stop"},
+		ActionResume:            {why: "the ticket is closed and not waiting"},
 	},
 }
 
@@ -247,6 +275,8 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 	if err != nil {
 		return Event{}, err
 	}
+	// A wait whose until has passed is over before anything else happens.
+	t.settle(c.At)
 	body := strings.TrimSpace(c.Body)
 	if utf8.RuneCountInString(body) > 20000 {
 		return Event{}, Invalid("the text is too long", FieldError{Field: "body", Detail: "must be at most 20000 characters"})
@@ -260,6 +290,19 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 		if t.Level == 2 {
 			return Event{}, Errorf(CodeConflict, "cannot escalate: the ticket is already at level 2")
 		}
+	case ActionWait:
+		if t.Waiting != nil {
+			return Event{}, alreadyWaiting("ticket", t.Waiting)
+		}
+		w := c.Wait
+		w.Reason = body
+		if err := validateWait(w, c.At); err != nil {
+			return Event{}, err
+		}
+	case ActionResume:
+		if t.Waiting == nil {
+			return Event{}, notWaiting("ticket")
+		}
 	}
 	ev := Event{
 		TicketID: t.ID, Action: c.Action, ActorID: c.By.UserID, ActorName: c.By.Username, At: c.At,
@@ -267,6 +310,21 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 		FromStatus: t.Status, ToStatus: to, FromLevel: t.Level, ToLevel: t.Level,
 	}
 	switch c.Action {
+	case ActionWait:
+		w := c.Wait
+		w.Reason = body
+		t.Waiting = newWaiting(w, c.At)
+		t.pauseClocks(c.At, t.Waiting.Until, wt)
+		ev.WaitingOn, ev.WaitUntil = t.Waiting.On, t.Waiting.Until
+	case ActionResume:
+		t.resumeClocks(c.At, wt)
+		t.Waiting = nil
+	case ActionReply:
+		if c.By.Role == RoleEnte && t.Waiting != nil {
+			// The ente answered: what the desk waited for has come.
+			t.resumeClocks(c.At, wt)
+			t.Waiting = nil
+		}
 	case ActionTakeInCharge:
 		id := c.By.UserID
 		t.AssigneeID = &id
@@ -275,6 +333,8 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 		t.AssigneeID = nil // back to the level-2 queue
 		ev.ToLevel = 2
 	case ActionResolve, ActionCloseNotCompetent:
+		t.resumeClocks(c.At, wt)
+		t.Waiting = nil
 		at := c.At
 		t.ClosedAt = &at
 		if c.Action == ActionCloseNotCompetent {
@@ -287,16 +347,25 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 	t.Status = to
 	t.UpdatedAt = c.At
 	t.Version++
-	t.stopClocks(c.Action, c.At, wt)
+	if c.By.Role != RoleEnte {
+		// The clocks measure the desk: an ente's own reply stops none.
+		t.stopClocks(c.Action, c.At, wt)
+	}
 	return ev, nil
 }
 
 // authorize applies the rules of who may act: operators and admins act,
-// and a level-1 operator may only add notes to a level-2 ticket.
+// and a level-1 operator may only add notes to a level-2 ticket; an ente
+// user may reply on a ticket of their own ente.
 func (t *Ticket) authorize(c Command) error {
 	switch c.By.Role {
 	case RoleAdmin:
 		return nil
+	case RoleEnte:
+		if c.Action == ActionReply && c.By.EnteCode == t.EnteCode {
+			return nil
+		}
+		return Errorf(CodeForbidden, "an ente user can only reply on tickets of their own ente")
 	case RoleOperator:
 		if t.Level == 2 && c.By.Level < 2 && c.Action != ActionNote {
 			return Errorf(CodeForbidden, "the ticket is handled at level 2; a level-1 operator can only add notes")
@@ -335,6 +404,7 @@ type TicketFilter struct {
 	SLACode      SLACode    // with SLAState or SLADueBefore: which clock
 	SLAState     SLAState
 	SLADueBefore *time.Time // a clock whose deadline is before this instant
+	Waiting      *bool      // true: waiting at Now; false: not waiting
 	Now          time.Time  // the instant SLA states are judged at
 	Ascending    bool       // oldest first; newest first by default
 	Limit        int

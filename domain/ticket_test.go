@@ -32,13 +32,13 @@ func TestNextCoversEveryStatusActionPair(t *testing.T) {
 			domain.ActionTakeInCharge: domain.StatusAperto, domain.ActionReply: domain.StatusNuovo,
 			domain.ActionNote: domain.StatusNuovo, domain.ActionEscalate: domain.StatusNuovo,
 			domain.ActionResolve: domain.StatusRisolto, domain.ActionCloseNotCompetent: domain.StatusNonDiCompetenza,
-			domain.ActionReopen: "",
+			domain.ActionReopen: "", domain.ActionWait: "", domain.ActionResume: "",
 		},
 		domain.StatusAperto: {
 			domain.ActionTakeInCharge: "", domain.ActionReply: domain.StatusAperto,
 			domain.ActionNote: domain.StatusAperto, domain.ActionEscalate: domain.StatusAperto,
 			domain.ActionResolve: domain.StatusRisolto, domain.ActionCloseNotCompetent: domain.StatusNonDiCompetenza,
-			domain.ActionReopen: "",
+			domain.ActionReopen: "", domain.ActionWait: domain.StatusAperto, domain.ActionResume: domain.StatusAperto,
 		},
 		domain.StatusRisolto: {
 			domain.ActionTakeInCharge: "", domain.ActionReply: "", domain.ActionNote: domain.StatusRisolto,

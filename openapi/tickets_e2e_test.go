@@ -113,7 +113,7 @@ func TestTicketTour(t *testing.T) {
 		same(t, "assignee_id", r.get(t, "assignee_id"), 1)
 		same(t, "SLA.6 after take in charge", clocks(t, r)["SLA.6"], map[string]any{
 			"basis": "working", "code": "SLA.6", "deadline": "2026-03-10T10:00:00+01:00",
-			"description": "Presa in carico della segnalazione", "elapsed_minutes": 20,
+			"description": "Presa in carico della segnalazione", "elapsed_minutes": 20, "paused_minutes": 0, "paused_since": nil,
 			"started_at": "2026-03-10T09:00:00+01:00", "state": "met", "stopped_at": "2026-03-10T09:20:00+01:00",
 			"target_minutes": 60,
 		})

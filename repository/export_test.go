@@ -120,3 +120,16 @@ func (s *Store) RollupSLACounts(ctx context.Context, ticketID int64, code domain
 		WHERE t.id = ? AND sc.code = ?`, ticketID, string(code)).Scan(&row).Error
 	return row.Met, row.Missed, row.Pending, translate(err)
 }
+
+// SetPause rewrites the pause of one clock (ticketID > 0) or of an
+// intervention (interventionID > 0), for tests that need pauses at exact
+// instants; nil ends it.
+func (s *Store) SetPause(ctx context.Context, ticketID int64, code domain.SLACode, interventionID int64, p *domain.Pause) error {
+	c := toPauseCols(p, 0)
+	set := "paused_since = ?, pause_until = ?, pause_until_deadline = ?"
+	args := []any{c.PausedSince, c.PauseUntil, c.PauseUntilDeadline}
+	if ticketID > 0 {
+		return translate(s.conn(ctx).Exec("UPDATE sla_clocks SET "+set+" WHERE ticket_id = ? AND code = ?", append(args, ticketID, string(code))...).Error)
+	}
+	return translate(s.conn(ctx).Exec("UPDATE interventions SET "+set+" WHERE id = ?", append(args, interventionID)...).Error)
+}

@@ -33,6 +33,9 @@ type interventionRow struct {
 	WorkingSeconds int64
 	UpdatedAt      time.Time `gorm:"autoUpdateTime:false"`
 	Version        int
+	EnteredAt      *time.Time  // nil: entered when it arrived
+	Wait           waitingCols `gorm:"embedded"`
+	Pause          pauseCols   `gorm:"embedded"`
 }
 
 func (interventionRow) TableName() string { return "interventions" }
@@ -49,6 +52,9 @@ type interventionEventRow struct {
 	ToStatus       string
 	TechnicianID   *int64
 	PlannedAt      *time.Time
+	EnteredAt      *time.Time
+	WaitingOn      string
+	WaitUntil      *time.Time
 }
 
 func (interventionEventRow) TableName() string { return "intervention_events" }
@@ -63,18 +69,25 @@ func toInterventionRow(iv domain.Intervention) interventionRow {
 		StartedAt: utcPtr(iv.StartedAt), CompletedAt: utcPtr(iv.CompletedAt), CancelledAt: utcPtr(iv.CancelledAt),
 		Outcome: iv.Outcome, CancelReason: iv.CancelReason, WorkingSeconds: iv.WorkingSeconds,
 		UpdatedAt: utc(iv.UpdatedAt), Version: iv.Version,
+		EnteredAt: enteredAt(iv.RequestedAt, iv.EnteredAt), Wait: toWaitingCols(iv.Waiting), Pause: toPauseCols(iv.Pause, iv.Paused),
 	}
 }
 
 func (r interventionRow) toDomain() domain.Intervention {
-	return domain.Intervention{
+	iv := domain.Intervention{
 		ID: r.ID, EnteCode: r.EnteCode, TicketID: r.TicketID, Tier: domain.Tier(r.Tier), Description: r.Description,
 		Status: domain.InterventionStatus(r.Status), TechnicianID: r.TechnicianID, TechnicianName: r.TechnicianName,
 		PlannedAt: utcPtr(r.PlannedAt), RequestedBy: deref(r.RequestedBy), RequestedAt: r.RequestedAt.UTC(),
 		Deadline: r.Deadline.UTC(), StartedAt: utcPtr(r.StartedAt), CompletedAt: utcPtr(r.CompletedAt),
 		CancelledAt: utcPtr(r.CancelledAt), Outcome: r.Outcome, CancelReason: r.CancelReason,
 		WorkingSeconds: r.WorkingSeconds, UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+		EnteredAt: r.RequestedAt.UTC(), Waiting: r.Wait.toDomain(),
 	}
+	if r.EnteredAt != nil {
+		iv.EnteredAt = r.EnteredAt.UTC()
+	}
+	iv.Pause, iv.Paused = r.Pause.toDomain()
+	return iv
 }
 
 func toInterventionEventRow(e domain.InterventionEvent) interventionEventRow {
@@ -82,16 +95,22 @@ func toInterventionEventRow(e domain.InterventionEvent) interventionEventRow {
 		ID: e.ID, InterventionID: e.InterventionID, Action: string(e.Action), ActorID: nonZero(e.ActorID),
 		ActorName: e.ActorName, At: utc(e.At), Note: e.Note, FromStatus: string(e.FromStatus),
 		ToStatus: string(e.ToStatus), TechnicianID: e.TechnicianID, PlannedAt: utcPtr(e.PlannedAt),
+		EnteredAt: enteredAt(e.At, e.EnteredAt), WaitingOn: string(e.WaitingOn), WaitUntil: utcPtr(e.WaitUntil),
 	}
 }
 
 func (r interventionEventRow) toDomain() domain.InterventionEvent {
-	return domain.InterventionEvent{
+	e := domain.InterventionEvent{
 		ID: r.ID, InterventionID: r.InterventionID, Action: domain.InterventionAction(r.Action),
 		ActorID: deref(r.ActorID), ActorName: r.ActorName, At: r.At.UTC(), Note: r.Note,
 		FromStatus: domain.InterventionStatus(r.FromStatus), ToStatus: domain.InterventionStatus(r.ToStatus),
 		TechnicianID: r.TechnicianID, PlannedAt: utcPtr(r.PlannedAt),
+		WaitingOn: domain.WaitingOn(r.WaitingOn), WaitUntil: utcPtr(r.WaitUntil),
 	}
+	if r.EnteredAt != nil {
+		e.EnteredAt = r.EnteredAt.UTC()
+	}
+	return e
 }
 
 // CreateIntervention stores a new intervention with the event that
@@ -148,9 +167,10 @@ func (s *Store) UpdateIntervention(ctx context.Context, id int64, fn func(*domai
 			return err
 		}
 		row := toInterventionRow(iv)
-		// The request's own facts (who, when, deadline) never change.
+		// The request's own facts (who, when) never change; the deadline
+		// moves only by a pause, which the domain measured.
 		res := db.Model(&interventionRow{}).Where("id = ? AND version = ?", id, before).Select("*").
-			Omit("id", "ente_code", "tier", "requested_by", "requested_at", "requested_year", "requested_month", "deadline").
+			Omit("id", "ente_code", "tier", "requested_by", "requested_at", "requested_year", "requested_month", "entered_at").
 			Updates(&row)
 		if res.Error != nil {
 			return translate(res.Error)
@@ -219,6 +239,13 @@ func (s *Store) filterInterventions(q *gorm.DB, f domain.InterventionFilter) *go
 			q = q.Where(ivOverdueSQL, open, utc(f.Now))
 		} else {
 			q = q.Where("NOT "+ivOverdueSQL, open, utc(f.Now))
+		}
+	}
+	if f.Waiting != nil {
+		if *f.Waiting {
+			q = q.Where(waitingSQL, utc(f.Now))
+		} else {
+			q = q.Where("NOT "+waitingSQL, utc(f.Now))
 		}
 	}
 	if f.RequestedFrom != nil {

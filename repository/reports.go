@@ -228,8 +228,8 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
 	)
 	if wholeYears(q.From, q.To) {
 		// The rollup has every clock's final outcome; of the pending ones,
-		// those already past their deadline move from running to
-		// breached. A clock starts when its ticket is opened, so the
+		// those already past their deadline (and not paused) move from
+		// running to breached. A clock starts when its ticket is opened, so the
 		// pending clocks of the period are found by started_at on the
 		// partial index of open clocks.
 		var rolled, open []string
@@ -248,7 +248,9 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
 			join = " JOIN tickets t ON t.id = c.ticket_id AND t.ente_code = ?"
 			openArgs = append([]any{q.EnteCode}, openArgs...)
 		}
-		open, openArgs = append(open, "c.stopped_at IS NULL", "c.deadline < ?"), append(openArgs, now)
+		// Not stopped, so slaBreachedSQL is "past the instant it breaches
+		// at", which knows paused clocks.
+		open, openArgs = append(open, "c.stopped_at IS NULL", slaBreachedSQL), append(openArgs, now)
 		sql = `SELECT code, SUM(met) AS met, SUM(missed) AS breached, SUM(pending) AS running FROM (
     SELECT code, met, missed, pending FROM sla_counts` + whereSQL(rolled) + `
     UNION ALL

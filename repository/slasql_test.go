@@ -11,11 +11,16 @@ import (
 )
 
 // TestSLAStateSQLMatchesDomain: at every instant around a deadline (−1 µs,
-// =, +1 µs), for a clock stopped around it or still running, each SQL
-// fragment holds exactly when domain.SLAClock.State says so, the report's
-// counting expression counts the clock once in the same state, and the
-// ticket list's SLA filter agrees.
+// =, +1 µs), for a clock stopped around it, still running or paused (with
+// and without an end), each SQL fragment holds exactly when
+// domain.SLAClock.State says so, the report's counting expression and the
+// yearly report (rollup plus pending clocks) count the clock once in the
+// same state, and the ticket list's SLA filter agrees.
 func TestSLAStateSQLMatchesDomain(t *testing.T) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 		tk := openTicket(t, s, base)
@@ -27,21 +32,45 @@ func TestSLAStateSQLMatchesDomain(t *testing.T) {
 			at := deadline.Add(d)
 			stops = append(stops, &at)
 		}
+		type setting struct {
+			name     string
+			deadline time.Time // as stored
+			stop     *time.Time
+			pause    *domain.Pause
+		}
+		var settings []setting
 		for _, stop := range stops {
-			if err := s.SetClock(ctx, tk.ID, code, deadline, stop); err != nil {
+			name := "running"
+			if stop != nil {
+				name = "stopped at deadline" + stop.Sub(deadline).String()
+			}
+			settings = append(settings, setting{name, deadline, stop, nil})
+		}
+		// Paused clocks: without an end (running whatever the instant), and
+		// until an end after which the moved deadline is the one judged; the
+		// stored deadline is earlier, so only the pause can explain the state.
+		early := deadline.Add(-10 * time.Minute)
+		until := deadline.Add(-30 * time.Minute)
+		settings = append(settings,
+			setting{"paused without end", early, nil, &domain.Pause{Since: early.Add(-time.Hour)}},
+			setting{"paused until before the instant", early, nil, &domain.Pause{Since: early.Add(-time.Hour), Until: &until, UntilPaused: 10 * time.Minute, UntilDeadline: deadline}},
+			setting{"paused until after the instant", early, nil, &domain.Pause{Since: early.Add(-time.Hour), Until: &deadline, UntilPaused: 10 * time.Minute, UntilDeadline: deadline.Add(time.Hour)}},
+		)
+		for _, set := range settings {
+			if err := s.SetClock(ctx, tk.ID, code, set.deadline, set.stop); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SetPause(ctx, tk.ID, code, 0, set.pause); err != nil {
 				t.Fatal(err)
 			}
 			for _, d := range around {
 				now := deadline.Add(d)
-				want := domain.SLAClock{Code: code, Deadline: deadline, StoppedAt: stop}.State(now)
+				want := domain.SLAClock{Code: code, Deadline: set.deadline, StoppedAt: set.stop, Pause: set.pause}.State(now)
 				holds, counted, err := s.SLAStatesSQL(ctx, tk.ID, code, now)
 				if err != nil {
 					t.Fatal(err)
 				}
-				name := "running"
-				if stop != nil {
-					name = "stopped at deadline" + stop.Sub(deadline).String()
-				}
+				name := set.name
 				if len(holds) != 1 || holds[0] != want {
 					t.Errorf("%s, now deadline%+v: SQL fragments hold %v, domain says %s", name, d, holds, want)
 				}
@@ -54,6 +83,22 @@ func TestSLAStateSQLMatchesDomain(t *testing.T) {
 				}
 				if len(page.Tickets) != 1 || page.Tickets[0].ID != tk.ID {
 					t.Errorf("%s, now deadline%+v: list filtered by sla_state=%s = %v, want the ticket", name, d, want, ids(page.Tickets))
+				}
+				// The SLA report over whole years reads the rollup and
+				// judges the pending clocks at now.
+				from, to := time.Date(2026, 1, 1, 0, 0, 0, 0, rome), time.Date(2027, 1, 1, 0, 0, 0, 0, rome)
+				stats, err := s.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, Now: now})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, row := range stats {
+					if row.Code != code {
+						continue
+					}
+					got := map[domain.SLAState]int64{domain.SLAMet: row.Met, domain.SLABreached: row.Breached, domain.SLARunning: row.Running}
+					if got[want] != 1 || row.Met+row.Breached+row.Running != 1 {
+						t.Errorf("%s, now deadline%+v: the yearly SLA report counts %+v, domain says %s", name, d, row, want)
+					}
 				}
 			}
 		}
@@ -74,20 +119,40 @@ func TestInterventionTimeSQLMatchesDomain(t *testing.T) {
 		type setting struct {
 			status    domain.InterventionStatus
 			completed *time.Time
+			pause     *domain.Pause
 		}
 		var settings []setting
 		for _, st := range statuses {
-			settings = append(settings, setting{st, nil})
+			settings = append(settings, setting{st, nil, nil})
 		}
 		for _, d := range around {
 			at := deadline.Add(d)
-			settings = append(settings, setting{domain.InterventionCompleted, &at})
+			settings = append(settings, setting{domain.InterventionCompleted, &at, nil})
+		}
+		// Paused open interventions: the stored deadline is earlier, the
+		// deadline after an until is the one judged.
+		early, until := deadline.Add(-10*time.Minute), deadline.Add(-30*time.Minute)
+		pauses := []*domain.Pause{
+			{Since: early.Add(-time.Hour)},
+			{Since: early.Add(-time.Hour), Until: &until, UntilPaused: 10 * time.Minute, UntilDeadline: deadline},
+		}
+		for _, st := range domain.InterventionOpenStatuses {
+			for _, p := range pauses {
+				settings = append(settings, setting{st, nil, p})
+			}
 		}
 		for _, set := range settings {
-			if err := s.SetInterventionTimes(ctx, iv.ID, set.status, deadline, set.completed); err != nil {
+			stored := deadline
+			if set.pause != nil {
+				stored = early
+			}
+			if err := s.SetInterventionTimes(ctx, iv.ID, set.status, stored, set.completed); err != nil {
 				t.Fatal(err)
 			}
-			want := domain.Intervention{Status: set.status, Deadline: deadline, CompletedAt: set.completed}
+			if err := s.SetPause(ctx, 0, "", iv.ID, set.pause); err != nil {
+				t.Fatal(err)
+			}
+			want := domain.Intervention{Status: set.status, Deadline: stored, CompletedAt: set.completed, Pause: set.pause}
 			for _, d := range around {
 				now := deadline.Add(d)
 				for _, overdue := range []bool{true, false} {

@@ -41,9 +41,75 @@ type ticketRow struct {
 	Reason      string
 	ExternalID  *string
 	Version     int
+	EnteredAt   *time.Time  // nil: entered when it arrived
+	Wait        waitingCols `gorm:"embedded"`
 }
 
 func (ticketRow) TableName() string { return "tickets" }
+
+// waitingCols are the columns of a wait ("in attesa"), on tickets and
+// interventions alike.
+type waitingCols struct {
+	WaitingSince *time.Time
+	WaitingOn    string
+	WaitUntil    *time.Time
+	WaitReason   string
+}
+
+func toWaitingCols(w *domain.Waiting) waitingCols {
+	if w == nil {
+		return waitingCols{}
+	}
+	return waitingCols{WaitingSince: utcPtr(&w.Since), WaitingOn: string(w.On), WaitUntil: utcPtr(w.Until), WaitReason: w.Reason}
+}
+
+func (c waitingCols) toDomain() *domain.Waiting {
+	if c.WaitingSince == nil {
+		return nil
+	}
+	return &domain.Waiting{Since: c.WaitingSince.UTC(), On: domain.WaitingOn(c.WaitingOn), Until: utcPtr(c.WaitUntil), Reason: c.WaitReason}
+}
+
+// pauseCols are the columns of a clock's pause, on sla_clocks and
+// interventions alike.
+type pauseCols struct {
+	PausedSince        *time.Time
+	PauseUntil         *time.Time
+	PauseUntilSeconds  int64
+	PauseUntilDeadline *time.Time
+	PausedSeconds      int64
+}
+
+func toPauseCols(p *domain.Pause, paused time.Duration) pauseCols {
+	c := pauseCols{PausedSeconds: int64(paused / time.Second)}
+	if p != nil {
+		c.PausedSince, c.PauseUntil = utcPtr(&p.Since), utcPtr(p.Until)
+		if p.Until != nil {
+			c.PauseUntilSeconds, c.PauseUntilDeadline = int64(p.UntilPaused/time.Second), utcPtr(&p.UntilDeadline)
+		}
+	}
+	return c
+}
+
+func (c pauseCols) toDomain() (*domain.Pause, time.Duration) {
+	paused := time.Duration(c.PausedSeconds) * time.Second
+	if c.PausedSince == nil {
+		return nil, paused
+	}
+	p := &domain.Pause{Since: c.PausedSince.UTC(), Until: utcPtr(c.PauseUntil)}
+	if p.Until != nil {
+		p.UntilPaused, p.UntilDeadline = time.Duration(c.PauseUntilSeconds)*time.Second, deref(c.PauseUntilDeadline).UTC()
+	}
+	return p, paused
+}
+
+// enteredAt is stored only when it differs from the arrival.
+func enteredAt(arrived, entered time.Time) *time.Time {
+	if entered.IsZero() || entered.Equal(arrived) {
+		return nil
+	}
+	return utcPtr(&entered)
+}
 
 type clockRow struct {
 	TicketID       int64  `gorm:"primaryKey"`
@@ -54,6 +120,7 @@ type clockRow struct {
 	Deadline       time.Time
 	StoppedAt      *time.Time
 	ElapsedSeconds int64
+	Pause          pauseCols `gorm:"embedded"`
 }
 
 func (clockRow) TableName() string { return "sla_clocks" }
@@ -71,6 +138,9 @@ type eventRow struct {
 	ToStatus   string
 	FromLevel  int
 	ToLevel    int
+	EnteredAt  *time.Time
+	WaitingOn  string
+	WaitUntil  *time.Time
 }
 
 func (eventRow) TableName() string { return "ticket_events" }
@@ -108,6 +178,7 @@ func toTicketRow(t domain.Ticket) ticketRow {
 		AssigneeID: t.AssigneeID, OpenedBy: nonZero(t.OpenedBy), OpenedAt: utc(t.OpenedAt),
 		OpenedYear: local.Year(), OpenedMonth: int(local.Month()), UpdatedAt: utc(t.UpdatedAt),
 		ClosedAt: utcPtr(t.ClosedAt), Reason: t.Reason, Version: t.Version,
+		EnteredAt: enteredAt(t.OpenedAt, t.EnteredAt), Wait: toWaitingCols(t.Waiting),
 	}
 	if t.ExternalID != "" {
 		r.ExternalID = &t.ExternalID
@@ -122,6 +193,10 @@ func (r ticketRow) toDomain(clocks []clockRow) domain.Ticket {
 		Status: domain.Status(r.Status), AssigneeID: r.AssigneeID, OpenedBy: deref(r.OpenedBy),
 		OpenedAt: r.OpenedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ClosedAt: utcPtr(r.ClosedAt),
 		Reason: r.Reason, ExternalID: deref(r.ExternalID), Version: r.Version,
+		EnteredAt: r.OpenedAt.UTC(), Waiting: r.Wait.toDomain(),
+	}
+	if r.EnteredAt != nil {
+		t.EnteredAt = r.EnteredAt.UTC()
 	}
 	for _, c := range clocks {
 		t.Clocks = append(t.Clocks, c.toDomain())
@@ -134,15 +209,18 @@ func toClockRow(ticketID int64, c domain.SLAClock) clockRow {
 		TicketID: ticketID, Code: string(c.Code), TargetSeconds: int64(c.Target / time.Second),
 		Basis: string(c.Basis), StartedAt: utc(c.StartedAt), Deadline: utc(c.Deadline),
 		StoppedAt: utcPtr(c.StoppedAt), ElapsedSeconds: int64(c.Elapsed / time.Second),
+		Pause: toPauseCols(c.Pause, c.Paused),
 	}
 }
 
 func (r clockRow) toDomain() domain.SLAClock {
-	return domain.SLAClock{
+	c := domain.SLAClock{
 		Code: domain.SLACode(r.Code), Target: time.Duration(r.TargetSeconds) * time.Second,
 		Basis: domain.Basis(r.Basis), StartedAt: r.StartedAt.UTC(), Deadline: r.Deadline.UTC(),
 		StoppedAt: utcPtr(r.StoppedAt), Elapsed: time.Duration(r.ElapsedSeconds) * time.Second,
 	}
+	c.Pause, c.Paused = r.Pause.toDomain()
+	return c
 }
 
 func toEventRow(e domain.Event) eventRow {
@@ -151,16 +229,22 @@ func toEventRow(e domain.Event) eventRow {
 		ActorName: e.ActorName, At: utc(e.At), Body: e.Body, Internal: e.Internal,
 		FromStatus: string(e.FromStatus), ToStatus: string(e.ToStatus),
 		FromLevel: int(e.FromLevel), ToLevel: int(e.ToLevel),
+		EnteredAt: enteredAt(e.At, e.EnteredAt), WaitingOn: string(e.WaitingOn), WaitUntil: utcPtr(e.WaitUntil),
 	}
 }
 
 func (r eventRow) toDomain() domain.Event {
-	return domain.Event{
+	e := domain.Event{
 		ID: r.ID, TicketID: r.TicketID, Action: domain.Action(r.Action), ActorID: deref(r.ActorID),
 		ActorName: r.ActorName, At: r.At.UTC(), Body: r.Body, Internal: r.Internal,
 		FromStatus: domain.Status(r.FromStatus), ToStatus: domain.Status(r.ToStatus),
 		FromLevel: domain.Level(r.FromLevel), ToLevel: domain.Level(r.ToLevel),
+		WaitingOn: domain.WaitingOn(r.WaitingOn), WaitUntil: utcPtr(r.WaitUntil),
 	}
+	if r.EnteredAt != nil {
+		e.EnteredAt = r.EnteredAt.UTC()
+	}
+	return e
 }
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
@@ -196,12 +280,12 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
 	var q strings.Builder
 	q.WriteString(`WITH t AS (
     INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id,
-        opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version, entered_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)
     RETURNING id
 )`)
 	args := []any{r.EnteCode, r.Subject, r.Description, r.Service, r.Channel, r.Level, r.Status, r.AssigneeID,
-		r.OpenedBy, r.OpenedAt, r.OpenedYear, r.OpenedMonth, r.UpdatedAt, r.ClosedAt, r.Reason, r.ExternalID, r.Version}
+		r.OpenedBy, r.OpenedAt, r.OpenedYear, r.OpenedMonth, r.UpdatedAt, r.ClosedAt, r.Reason, r.ExternalID, r.Version, r.EnteredAt}
 	if len(t.Clocks) > 0 {
 		// VALUES does not take its types from the target columns: cast.
 		q.WriteString(`, c AS (
@@ -220,12 +304,12 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
 	}
 	q.WriteString(`, e AS (
     INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal,
-        from_status, to_status, from_level, to_level)
-    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM t
+        from_status, to_status, from_level, to_level, entered_at)
+    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz FROM t
 )
 SELECT id FROM t`)
 	args = append(args, ev.Action, ev.ActorID, ev.ActorName, ev.At, ev.Body, ev.Internal,
-		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel)
+		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel, ev.EnteredAt)
 	var id int64
 	if err := db.Raw(q.String(), args...).Scan(&id).Error; err != nil {
 		return 0, translate(err)
@@ -261,10 +345,17 @@ type ticketClockRow struct {
 	ClockDeadline      *time.Time
 	ClockStoppedAt     *time.Time
 	ClockElapsed       *int64
+	ClockPausedSince   *time.Time
+	ClockPauseUntil    *time.Time
+	ClockPauseUntilSec *int64
+	ClockPauseUntilDl  *time.Time
+	ClockPausedSeconds *int64
 }
 
 const ticketClockColumns = "t.*, c.code AS clock_code, c.target_seconds AS clock_target_seconds, c.basis AS clock_basis, " +
-	"c.started_at AS clock_started_at, c.deadline AS clock_deadline, c.stopped_at AS clock_stopped_at, c.elapsed_seconds AS clock_elapsed"
+	"c.started_at AS clock_started_at, c.deadline AS clock_deadline, c.stopped_at AS clock_stopped_at, c.elapsed_seconds AS clock_elapsed, " +
+	"c.paused_since AS clock_paused_since, c.pause_until AS clock_pause_until, c.pause_until_seconds AS clock_pause_until_sec, " +
+	"c.pause_until_deadline AS clock_pause_until_dl, c.paused_seconds AS clock_paused_seconds"
 
 // getTicket reads a ticket and its clocks in one query; lock holds the
 // ticket's row until the transaction ends.
@@ -290,6 +381,8 @@ func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, erro
 			TicketID: id, Code: *r.ClockCode, TargetSeconds: deref(r.ClockTargetSeconds), Basis: deref(r.ClockBasis),
 			StartedAt: deref(r.ClockStartedAt), Deadline: deref(r.ClockDeadline), StoppedAt: r.ClockStoppedAt,
 			ElapsedSeconds: deref(r.ClockElapsed),
+			Pause: pauseCols{PausedSince: r.ClockPausedSince, PauseUntil: r.ClockPauseUntil, PauseUntilSeconds: deref(r.ClockPauseUntilSec),
+				PauseUntilDeadline: r.ClockPauseUntilDl, PausedSeconds: deref(r.ClockPausedSeconds)},
 		})
 	}
 	return rows[0].Ticket.toDomain(clocks), nil
@@ -327,7 +420,9 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 				continue // unchanged: an update would only cost a round trip and the rollup trigger
 			}
 			if err := db.Model(&clockRow{}).Where("ticket_id = ? AND code = ?", id, cr.Code).
-				Updates(map[string]any{"stopped_at": cr.StoppedAt, "elapsed_seconds": cr.ElapsedSeconds}).Error; err != nil {
+				Updates(map[string]any{"stopped_at": cr.StoppedAt, "elapsed_seconds": cr.ElapsedSeconds, "deadline": cr.Deadline,
+					"paused_since": cr.Pause.PausedSince, "pause_until": cr.Pause.PauseUntil, "pause_until_seconds": cr.Pause.PauseUntilSeconds,
+					"pause_until_deadline": cr.Pause.PauseUntilDeadline, "paused_seconds": cr.Pause.PausedSeconds}).Error; err != nil {
 				return translate(err)
 			}
 		}
@@ -341,8 +436,8 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 	return t, ev, err
 }
 
-// clockStops records each clock's stop as it was read, so that only the
-// clocks an action changed are written back.
+// clockStops records each clock as it was read, so that only the clocks
+// an action changed (stopped, paused, resumed) are written back.
 func clockStops(cs []domain.SLAClock) map[string]clockRow {
 	m := make(map[string]clockRow, len(cs))
 	for _, c := range cs {
@@ -352,10 +447,16 @@ func clockStops(cs []domain.SLAClock) map[string]clockRow {
 }
 
 func sameStop(a, b clockRow) bool {
-	if (a.StoppedAt == nil) != (b.StoppedAt == nil) || a.ElapsedSeconds != b.ElapsedSeconds {
-		return false
+	return sameInstant(a.StoppedAt, b.StoppedAt) && a.ElapsedSeconds == b.ElapsedSeconds && a.Deadline.Equal(b.Deadline) &&
+		sameInstant(a.Pause.PausedSince, b.Pause.PausedSince) && sameInstant(a.Pause.PauseUntil, b.Pause.PauseUntil) &&
+		a.Pause.PausedSeconds == b.Pause.PausedSeconds && a.Pause.PauseUntilSeconds == b.Pause.PauseUntilSeconds
+}
+
+func sameInstant(a, b *time.Time) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
-	return a.StoppedAt == nil || a.StoppedAt.Equal(*b.StoppedAt)
+	return a.Equal(*b)
 }
 
 // TicketEvents returns a ticket's history, oldest first.
@@ -408,7 +509,7 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 func (s *Store) countTickets(db *gorm.DB, f domain.TicketFilter) (total int, capped bool, err error) {
 	var n int64
 	if f.Service == "" && f.AssigneeID == nil && f.OpenedFrom == nil && f.OpenedTo == nil && f.Text == "" &&
-		f.SLACode == "" && f.SLAState == "" && f.SLADueBefore == nil {
+		f.SLACode == "" && f.SLAState == "" && f.SLADueBefore == nil && f.Waiting == nil {
 		q := db.Table("ticket_counts").Select("COALESCE(SUM(n), 0)")
 		if f.EnteCode != "" {
 			q = q.Where("ente_code = ?", f.EnteCode)
@@ -475,6 +576,13 @@ func (s *Store) filterTickets(q *gorm.DB, f domain.TicketFilter) *gorm.DB {
 	if f.Text != "" {
 		q = q.Where("LOWER(subject) LIKE ? ESCAPE '\\'", "%"+escapeLike(strings.ToLower(f.Text))+"%")
 	}
+	if f.Waiting != nil {
+		if *f.Waiting {
+			q = q.Where(waitingSQL, utc(f.Now))
+		} else {
+			q = q.Where("NOT "+waitingSQL, utc(f.Now))
+		}
+	}
 	if f.SLACode != "" || f.SLAState != "" || f.SLADueBefore != nil {
 		cond, args := "c.ticket_id = tickets.id", []any{}
 		if f.SLACode != "" {
@@ -493,7 +601,7 @@ func (s *Store) filterTickets(q *gorm.DB, f domain.TicketFilter) *gorm.DB {
 			cond += " AND " + slaMetSQL
 		}
 		if f.SLADueBefore != nil {
-			cond += " AND c.deadline < ?"
+			cond += " AND " + slaDueBeforeSQL
 			args = append(args, utc(*f.SLADueBefore))
 		}
 		q = q.Where("EXISTS (SELECT 1 FROM sla_clocks c WHERE "+cond+")", args...)

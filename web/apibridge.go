@@ -30,8 +30,8 @@ func NewServices(api http.Handler, store Store, now app.Clock) (Services, error)
 		return Services{}, err
 	}
 	svc := apiServices(api)
-	svc.Tickets = app.NewTickets(store, now)
-	svc.Interventions = app.NewInterventions(store, now)
+	svc.Tickets = app.NewTickets(store, now, domain.DefaultBackdateWindow)
+	svc.Interventions = app.NewInterventions(store, now, domain.DefaultBackdateWindow)
 	// The same monitoring figures as the API's SLA table.
 	svc.Reports = app.NewReports(store, now, rome, app.NewMonitoring(store, now))
 	return svc, nil

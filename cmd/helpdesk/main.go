@@ -56,6 +56,7 @@ type config struct {
 	passwordCost   int
 	shutdown       time.Duration
 	drain          time.Duration
+	backdateWindow time.Duration
 }
 
 // envVars are every environment variable, with its default, for the
@@ -72,6 +73,7 @@ var envVars = [][3]string{
 	{"HELPDESK_SHUTDOWN_TIMEOUT", "20s", "then wait this long for in-flight requests"},
 	{"HELPDESK_METRICS_ADDR", "off", "serve Prometheus /metrics on this separate address"},
 	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
+	{"HELPDESK_BACKDATE_WINDOW", "168h", "how far back received_at / requested_at may lie (the import has no limit)"},
 }
 
 func usage(w io.Writer) {
@@ -200,6 +202,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.drain = d
 	}
+	if v := getenv("HELPDESK_BACKDATE_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return cfg, fmt.Errorf("HELPDESK_BACKDATE_WINDOW must be a positive duration such as 168h")
+		}
+		cfg.backdateWindow = d
+	}
 	if len(cfg.jwtSecret) > 0 && len(cfg.jwtSecret) < 32 {
 		return cfg, errors.New("HELPDESK_JWT_SECRET must be at least 32 bytes")
 	}
@@ -276,7 +285,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	srv, err := api.New(api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
-		Monitoring: app.NewMonitoring(store, time.Now), Logger: log,
+		Monitoring: app.NewMonitoring(store, time.Now), Logger: log, BackdateWindow: cfg.backdateWindow,
 	}, store)
 	if err != nil {
 		return err
