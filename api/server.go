@@ -115,6 +115,7 @@ type Server struct {
 	reports       *app.Reports
 	users         *app.Users
 	enti          *app.Enti
+	imports       *app.Imports
 }
 
 // New builds the server and its routes.
@@ -137,6 +138,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	s.interventions = app.NewInterventions(store, clock)
 	s.reports = app.NewReports(store, clock, rome, cfg.Monitoring)
 	s.enti = app.NewEnti(store, clock, rome)
+	s.imports = app.NewImports(store, clock)
 	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{
 		RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(s.dummyHash), SessionKey: cfg.JWTSecret,
