@@ -74,29 +74,74 @@ func yearsBetween(from, to *time.Time) []int {
 // slaAsOfSQL counts the clocks of a period as they stood at q.Now: a
 // clock started later does not exist yet, and a stop after q.Now has not
 // happened yet, so that clock was running then, or breached if its
-// deadline had passed. The stop is masked in a subquery, so the counting
-// is slaCountsSQL, the one SQL form of the rule. The period is the
-// clocks' start, which is the opening of their ticket; the deadline is the
-// clock's current one.
-func slaAsOfSQL(q domain.SLAStatsQuery) (string, []any) {
+// deadline had passed (the clock's current deadline). The period is the
+// clocks' start, which is the opening of their ticket.
+//
+// For whole years it corrects the rollup of final outcomes (sla_counts) by
+// the clocks in flight at the instant (started, not stopped by then),
+// found on PostgreSQL by the GiST index of their spans (migration 00012),
+// and by the clocks started after it; both are few for an instant late in
+// the years read. Otherwise it counts the period's clocks with their
+// stops masked, so the counting is slaCountsSQL, the one SQL form of the
+// rule. TestSLAAsOfPaths compares the two.
+func (s *Store) slaAsOfSQL(q domain.SLAStatsQuery) (string, []any) {
 	at := utc(q.Now)
-	args := []any{at, at, at}
-	join := ""
+	join, enteArgs := "", []any{}
 	if q.EnteCode != "" {
-		join = " JOIN tickets t ON t.id = c.ticket_id AND t.ente_code = ?"
-		args = append(args, q.EnteCode)
+		join, enteArgs = " JOIN tickets t ON t.id = c.ticket_id AND t.ente_code = ?", []any{q.EnteCode}
 	}
-	where := []string{"c.started_at <= ?"}
-	args = append(args, at)
+	var period []string
+	var periodArgs []any
 	if q.From != nil {
-		where, args = append(where, "c.started_at >= ?"), append(args, utc(*q.From))
+		period, periodArgs = append(period, "c.started_at >= ?"), append(periodArgs, utc(*q.From))
 	}
 	if q.To != nil {
-		where, args = append(where, "c.started_at < ?"), append(args, utc(*q.To))
+		period, periodArgs = append(period, "c.started_at < ?"), append(periodArgs, utc(*q.To))
 	}
-	return `SELECT c.code,
+	if !wholeYears(q.From, q.To) {
+		args := append(append([]any{at, at, at}, enteArgs...), at)
+		return `SELECT c.code,
     ` + slaCountsSQL + `
 FROM (SELECT c.code, c.deadline, CASE WHEN c.stopped_at <= ? THEN c.stopped_at END AS stopped_at
-    FROM sla_clocks c` + join + whereSQL(where) + `) c
-GROUP BY c.code ORDER BY c.code`, args
+    FROM sla_clocks c` + join + whereSQL(append([]string{"c.started_at <= ?"}, period...)) + `) c
+GROUP BY c.code ORDER BY c.code`, append(args, periodArgs...)
+	}
+	var rolled []string
+	var args []any
+	if q.From != nil {
+		rolled, args = append(rolled, "opened_year >= ?"), append(args, q.From.In(rome).Year())
+	}
+	if q.To != nil {
+		rolled, args = append(rolled, "opened_year < ?"), append(args, q.To.In(rome).Year())
+	}
+	if q.EnteCode != "" {
+		rolled, args = append(rolled, "ente_code = ?"), append(args, q.EnteCode)
+	}
+	inFlight, inFlightArgs := "c.started_at <= ? AND (c.stopped_at IS NULL OR c.stopped_at > ?)", []any{at, at}
+	if s.postgres {
+		inFlight, inFlightArgs = clockSpanSQL+" @> ?::timestamptz", []any{at}
+	}
+	// The final outcome, as the rollup counts it: met, missed, pending.
+	final := `CASE WHEN ` + slaMetSQL + ` THEN 1 ELSE 0 END AS m, CASE WHEN c.stopped_at > c.deadline THEN 1 ELSE 0 END AS b,
+        CASE WHEN c.stopped_at IS NULL THEN 1 ELSE 0 END AS r`
+	sql := `SELECT code, SUM(met) AS met, SUM(breached) AS breached, SUM(running) AS running FROM (
+    SELECT code, met, missed AS breached, pending AS running FROM sla_counts` + whereSQL(rolled) + `
+    UNION ALL
+    SELECT c.code, -m, CASE WHEN c.deadline < ? THEN 1 ELSE 0 END - b, CASE WHEN c.deadline >= ? THEN 1 ELSE 0 END - r
+    FROM (SELECT c.code, c.deadline, ` + final + `
+        FROM sla_clocks c` + join + whereSQL(append([]string{inFlight}, period...)) + `) c
+    UNION ALL
+    SELECT c.code, -m, -b, -r
+    FROM (SELECT c.code, ` + final + `
+        FROM sla_clocks c` + join + whereSQL(append([]string{"c.started_at > ?"}, period...)) + `) c
+) x GROUP BY code ORDER BY code`
+	args = append(args, at, at)
+	args = append(append(append(args, enteArgs...), inFlightArgs...), periodArgs...)
+	args = append(append(append(args, enteArgs...), at), periodArgs...)
+	return sql, args
 }
+
+// clockSpanSQL is a clock's span, [started_at, stopped_at), unbounded
+// while it runs, as the GiST index sla_clocks_span (migration 00012)
+// holds it; a stop before the start is an empty span.
+const clockSpanSQL = "tstzrange(c.started_at, CASE WHEN c.stopped_at IS NULL THEN NULL ELSE GREATEST(c.stopped_at, c.started_at) END)"

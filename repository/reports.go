@@ -241,7 +241,7 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
 	)
 	switch {
 	case q.AsOf:
-		sql, args = slaAsOfSQL(q)
+		sql, args = s.slaAsOfSQL(q)
 	case wholeYears(q.From, q.To):
 		// The rollup has every clock's final outcome; of the pending ones,
 		// those already past their deadline move from running to
