@@ -150,3 +150,44 @@ func TestAsOfMatchesTheReplayedHistory(t *testing.T) {
 		}
 	})
 }
+
+// Migration 00012 backfills the ranges of the tickets that exist before
+// it from their events (and of imported rows from their opening and
+// closing); the backfilled ranges must give the as-of figures that the
+// ranges written with each change give.
+func TestBackfillGivesTheRangesTheStoreWrites(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		asOfHistory(t, s)
+		rome, _ := time.LoadLocation("Europe/Rome")
+		opened, closed := time.Date(2024, 3, 4, 10, 0, 0, 0, rome), time.Date(2024, 9, 2, 10, 0, 0, 0, rome)
+		plain := func(id string, st domain.Status, c *time.Time) domain.TicketImport {
+			return domain.TicketImport{Line: 1, ExternalID: id, EnteCode: "fiesole", Level: 2, Status: st, Service: "sito_web",
+				Channel: domain.ChannelEmail, Subject: "Vecchio " + id, OpenedAt: opened, ClosedAt: c}
+		}
+		if _, err := s.ImportTickets(ctx, []domain.TicketImport{plain("old-1", domain.StatusRisolto, &closed), plain("old-2", domain.StatusAperto, nil)}); err != nil {
+			t.Fatal(err)
+		}
+		read := func() string {
+			var out []string
+			for d := time.Date(2024, 1, 1, 0, 0, 0, 0, rome); d.Before(time.Date(2026, 1, 1, 0, 0, 0, 0, rome)); d = d.Add(97 * time.Hour) {
+				rows, err := s.TicketYearStats(ctx, domain.YearStatsQuery{Years: []int{2024}, AsOf: &d,
+					GroupBy: []domain.Dimension{domain.DimLevel, domain.DimStatus, domain.DimEnte}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, fmt.Sprint(rows))
+			}
+			return fmt.Sprint(out)
+		}
+		written := read()
+		if err := s.MigrateDownTo(ctx, 11); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if backfilled := read(); backfilled != written {
+			t.Errorf("as-of figures from the backfilled ranges differ from those of the written ones:\n got %s\nwant %s", backfilled, written)
+		}
+	})
+}

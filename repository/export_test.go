@@ -4,7 +4,10 @@ import (
 	"context"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/migrations"
 )
 
 // SetClock rewrites one clock's deadline and stop, for tests that need
@@ -66,4 +69,19 @@ func (s *Store) SetInterventionTimes(ctx context.Context, id int64, status domai
 	}
 	return translate(s.conn(ctx).Exec("UPDATE interventions SET status = ?, deadline = ?, completed_at = ? WHERE id = ?",
 		string(status), utc(deadline), c, id).Error)
+}
+
+// MigrateDownTo rolls the schema back to version v, for tests of a
+// migration's backfill: roll back, then Migrate again.
+func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
+	d := goose.DialectSQLite3
+	if s.postgres {
+		d = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(d, s.sqlDB, migrations.For(s.Dialect()))
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, v)
+	return err
 }
