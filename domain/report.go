@@ -438,6 +438,8 @@ func (r *TicketImport) Replay(targets SLATargets, wt WorkingTime, now time.Time)
 			add(i, "action", "open can only be the first event")
 		case !contains(Actions, e.Action):
 			add(i, "action", "must be one of open, "+strings.Join(mapStrings(Actions), ", "))
+		case utf8.RuneCountInString(e.Actor) > 100:
+			add(i, "actor", "must be at most 100 characters")
 		}
 		if len(fe) > 0 {
 			return fe
