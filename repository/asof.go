@@ -71,39 +71,41 @@ func yearsBetween(from, to *time.Time) []int {
 	return ys
 }
 
-// slaAsOfSQL counts the clocks of a period as they stood at q.Now: a
-// clock started later does not exist yet, and a stop after q.Now has not
-// happened yet, so that clock was running then, or breached if its
+// slaAsOfSQL counts the clocks of a period as they stood at q.Now: the
+// clocks of a ticket opened later do not exist yet, and a stop after q.Now
+// has not happened yet, so that clock was running then, or breached if its
 // deadline had passed (the clock's current deadline). The period is the
-// clocks' start, which is the opening of their ticket.
+// opening of the clocks' tickets, as in the plain report; a clock may
+// start before (a call received before it was typed in).
 //
 // For whole years it corrects the rollup of final outcomes (sla_counts) by
 // the clocks in flight at the instant (started, not stopped by then),
 // found on PostgreSQL by the GiST index of their spans (migration 00012),
-// and by the clocks started after it; both are few for an instant late in
-// the years read. Otherwise it counts the period's clocks with their
-// stops masked, so the counting is slaCountsSQL, the one SQL form of the
-// rule. TestSLAAsOfPaths compares the two.
+// and by the clocks of the tickets opened after it; both are few for an
+// instant late in the years read. Otherwise it counts the period's clocks
+// with their stops masked, so the counting is slaCountsSQL, the one SQL
+// form of the rule. TestAsOfMatchesTheReplayedHistory compares both with
+// the domain.
 func (s *Store) slaAsOfSQL(q domain.SLAStatsQuery) (string, []any) {
 	at := utc(q.Now)
-	join, enteArgs := "", []any{}
+	join, enteArgs := " JOIN tickets t ON t.id = c.ticket_id", []any{}
 	if q.EnteCode != "" {
-		join, enteArgs = " JOIN tickets t ON t.id = c.ticket_id AND t.ente_code = ?", []any{q.EnteCode}
+		join, enteArgs = join+" AND t.ente_code = ?", []any{q.EnteCode}
 	}
 	var period []string
 	var periodArgs []any
 	if q.From != nil {
-		period, periodArgs = append(period, "c.started_at >= ?"), append(periodArgs, utc(*q.From))
+		period, periodArgs = append(period, "t.opened_at >= ?"), append(periodArgs, utc(*q.From))
 	}
 	if q.To != nil {
-		period, periodArgs = append(period, "c.started_at < ?"), append(periodArgs, utc(*q.To))
+		period, periodArgs = append(period, "t.opened_at < ?"), append(periodArgs, utc(*q.To))
 	}
 	if !wholeYears(q.From, q.To) {
 		args := append(append([]any{at, at, at}, enteArgs...), at)
 		return `SELECT c.code,
     ` + slaCountsSQL + `
 FROM (SELECT c.code, c.deadline, CASE WHEN c.stopped_at <= ? THEN c.stopped_at END AS stopped_at
-    FROM sla_clocks c` + join + whereSQL(append([]string{"c.started_at <= ?"}, period...)) + `) c
+    FROM sla_clocks c` + join + whereSQL(append([]string{"t.opened_at <= ?"}, period...)) + `) c
 GROUP BY c.code ORDER BY c.code`, append(args, periodArgs...)
 	}
 	var rolled []string
@@ -121,6 +123,7 @@ GROUP BY c.code ORDER BY c.code`, append(args, periodArgs...)
 	if s.postgres {
 		inFlight, inFlightArgs = clockSpanSQL+" @> ?::timestamptz", []any{at}
 	}
+	inFlight, inFlightArgs = inFlight+" AND t.opened_at <= ?", append(inFlightArgs, at)
 	// The final outcome, as the rollup counts it: met, missed, pending.
 	final := `CASE WHEN ` + slaMetSQL + ` THEN 1 ELSE 0 END AS m, CASE WHEN c.stopped_at > c.deadline THEN 1 ELSE 0 END AS b,
         CASE WHEN c.stopped_at IS NULL THEN 1 ELSE 0 END AS r`
@@ -133,7 +136,7 @@ GROUP BY c.code ORDER BY c.code`, append(args, periodArgs...)
     UNION ALL
     SELECT c.code, -m, -b, -r
     FROM (SELECT c.code, ` + final + `
-        FROM sla_clocks c` + join + whereSQL(append([]string{"c.started_at > ?"}, period...)) + `) c
+        FROM sla_clocks c` + join + whereSQL(append([]string{"t.opened_at > ?"}, period...)) + `) c
 ) x GROUP BY code ORDER BY code`
 	args = append(args, at, at)
 	args = append(append(append(args, enteArgs...), inFlightArgs...), periodArgs...)

@@ -50,7 +50,26 @@ func asOfHistory(t *testing.T, s *repository.Store) (states [][]domain.Event, cl
 		}
 		states, clocks = append(states, hist), append(clocks, tk.Clocks)
 	}
-	return states, clocks
+	// A call received in the last minutes of 2024 and typed in on New
+	// Year's Day: a ticket of 2025 whose clocks started in 2024.
+	received := time.Date(2024, 12, 31, 23, 40, 0, 0, rome)
+	imp := domain.TicketImport{Line: 1, ExternalID: "capodanno", EnteCode: "firenze", Level: 1, Status: domain.StatusAperto,
+		Service: "suap", Channel: domain.ChannelPhone, Subject: "Chiamata di fine anno",
+		OpenedAt: time.Date(2025, 1, 1, 0, 10, 0, 0, rome), ReceivedAt: &received,
+		Events: []domain.ImportEvent{{Action: domain.ActionTakeInCharge, At: time.Date(2025, 1, 2, 8, 30, 0, 0, rome)}}}
+	if fe := imp.Replay(domain.DefaultSLATargets(), cal, time.Date(2026, 1, 1, 0, 0, 0, 0, rome)); fe != nil {
+		t.Fatal(fe)
+	}
+	if _, err := s.ImportTickets(ctx, []domain.TicketImport{imp}); err != nil {
+		t.Fatal(err)
+	}
+	var hist []domain.Event
+	for _, e := range imp.History() {
+		if e.ChangesState() {
+			hist = append(hist, e)
+		}
+	}
+	return append(states, hist), append(clocks, imp.Ticket().Clocks)
 }
 
 // The as-of reports correct the current figures by the validity ranges;
@@ -105,17 +124,20 @@ func TestAsOfMatchesTheReplayedHistory(t *testing.T) {
 			for _, r := range direct {
 				n += r.Counts.Gestiti()
 			}
-			for _, v := range want {
-				wantN += v
+			for _, h := range states {
+				if !h[0].At.After(at) && h[0].At.Before(y25) {
+					wantN++ // existed then, and opened in 2024
+				}
 			}
 			if n != wantN {
 				t.Errorf("as of %s (by month, from the tickets): got %d tickets, want %d", at, n, wantN)
 			}
 
 			wantSLA := map[domain.SLACode][3]int64{}
-			for _, cs := range clocks {
+			for i, cs := range clocks {
+				opened := states[i][0].At // the period and existence go by the ticket's opening
 				for _, c := range cs {
-					if c.StartedAt.After(at) || c.StartedAt.Before(y24) || !c.StartedAt.Before(y25) {
+					if opened.After(at) || opened.Before(y24) || !opened.Before(y25) {
 						continue
 					}
 					if c.StoppedAt != nil && c.StoppedAt.After(at) {
