@@ -20,22 +20,41 @@ import (
 
 // importRowJSON is one NDJSON line of a historical import.
 type importRowJSON struct {
-	ExternalID  string  `json:"external_id"`
-	Ente        string  `json:"ente"`
-	Level       int     `json:"level"`
-	Status      string  `json:"status"`
-	Service     string  `json:"service"`
-	Channel     string  `json:"channel"`
-	Subject     string  `json:"subject"`
-	Description string  `json:"description"`
-	OpenedAt    string  `json:"opened_at"`
-	ClosedAt    *string `json:"closed_at"`
+	ExternalID  string            `json:"external_id"`
+	Ente        string            `json:"ente"`
+	Level       int               `json:"level"`
+	Status      string            `json:"status"`
+	Service     string            `json:"service"`
+	Channel     string            `json:"channel"`
+	Subject     string            `json:"subject"`
+	Description string            `json:"description"`
+	OpenedAt    string            `json:"opened_at"`
+	ClosedAt    *string           `json:"closed_at"`
+	ReceivedAt  *string           `json:"received_at"`
+	Events      []importEventJSON `json:"events"`
+}
+
+// importEventJSON is one event of an imported history, in the vocabulary
+// of GET /tickets/{id}/events; id, actor_id and internal are accepted, so
+// that a history read from there can be sent back, and ignored.
+type importEventJSON struct {
+	ID         *int64        `json:"id"`
+	Action     domain.Action `json:"action"`
+	ActorID    *int64        `json:"actor_id"`
+	Actor      string        `json:"actor"`
+	At         string        `json:"at"`
+	Body       string        `json:"body"`
+	Internal   *bool         `json:"internal"`
+	FromStatus domain.Status `json:"from_status"`
+	ToStatus   domain.Status `json:"to_status"`
+	FromLevel  domain.Level  `json:"from_level"`
+	ToLevel    domain.Level  `json:"to_level"`
 }
 
 // importColumns are the CSV columns of an import; required ones first.
 var (
 	importRequired = []string{"external_id", "ente", "level", "status", "service", "channel", "subject", "opened_at"}
-	importOptional = []string{"closed_at", "description"}
+	importOptional = []string{"closed_at", "description", "received_at", "events"}
 )
 
 type importResultJSON struct {
@@ -73,41 +92,7 @@ func (s *Server) importTickets(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if len(rows) == 0 && len(fe) == 0 {
-		fail(c, domain.Invalid("the import has no rows"))
-		return
-	}
-	ctx := c.Request.Context()
-	enti, err := s.enti.List(ctx)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	known := make(map[string]bool, len(enti))
-	for _, e := range enti {
-		known[e.Code] = true
-	}
-	// A field that did not parse is reported once, as not parsing.
-	parsed := map[domain.FieldError]bool{}
-	for _, f := range fe {
-		parsed[domain.FieldError{Line: f.Line, Field: f.Field}] = true
-	}
-	for _, f := range domain.ValidateImport(rows, s.now(), func(code string) bool { return known[code] }) {
-		if !parsed[domain.FieldError{Line: f.Line, Field: f.Field}] {
-			fe = append(fe, f)
-		}
-	}
-	if len(fe) > 0 {
-		slices.SortStableFunc(fe, func(a, b domain.FieldError) int { return a.Line - b.Line })
-		lines := map[int]bool{}
-		for _, f := range fe {
-			lines[f.Line] = true
-		}
-		fail(c, &domain.Error{Code: domain.CodeUnprocessable, Fields: fe[:min(len(fe), domain.MaxImportErrors)],
-			Message: fmt.Sprintf("%d rows have errors (%d in all, at most %d listed); nothing was imported", len(lines), len(fe), domain.MaxImportErrors)})
-		return
-	}
-	res, err := s.store.ImportTickets(ctx, rows)
+	res, err := s.imports.Tickets(c.Request.Context(), rows, fe)
 	if err != nil {
 		fail(c, err)
 		return
@@ -139,13 +124,33 @@ func (r importRowJSON) toImport(line int) (domain.TicketImport, []domain.FieldEr
 	if out.OpenedAt, bad = importTime(line, "opened_at", r.OpenedAt); bad != nil {
 		fe = append(fe, *bad)
 	}
-	if r.ClosedAt != nil && *r.ClosedAt != "" {
-		t, bad := importTime(line, "closed_at", *r.ClosedAt)
+	for _, f := range []struct {
+		name string
+		v    *string
+		dst  **time.Time
+	}{{"closed_at", r.ClosedAt, &out.ClosedAt}, {"received_at", r.ReceivedAt, &out.ReceivedAt}} {
+		if f.v == nil || *f.v == "" {
+			continue
+		}
+		t, bad := importTime(line, f.name, *f.v)
 		if bad != nil {
 			fe = append(fe, *bad)
 		} else {
-			out.ClosedAt = &t
+			*f.dst = &t
 		}
+	}
+	for i, e := range r.Events {
+		ev := domain.ImportEvent{Action: e.Action, Actor: e.Actor, Body: e.Body,
+			FromStatus: e.FromStatus, ToStatus: e.ToStatus, FromLevel: e.FromLevel, ToLevel: e.ToLevel}
+		field := fmt.Sprintf("events[%d].at", i)
+		if e.At == "" {
+			fe = append(fe, domain.FieldError{Line: line, Field: field, Detail: "is required"})
+		} else if t, bad := importTime(line, field, e.At); bad != nil {
+			fe = append(fe, *bad)
+		} else {
+			ev.At = t
+		}
+		out.Events = append(out.Events, ev)
 	}
 	return out, fe
 }
@@ -262,7 +267,16 @@ func parseImportCSV(body []byte) ([]domain.TicketImport, []domain.FieldError, er
 		if v := get("closed_at"); v != "" {
 			row.ClosedAt = &v
 		}
+		if v := get("received_at"); v != "" {
+			row.ReceivedAt = &v
+		}
 		var bad []domain.FieldError
+		if v := get("events"); v != "" {
+			// A history in a CSV cell is the JSON array NDJSON carries.
+			if err := decodeJSON([]byte(v), &row.Events); err != nil {
+				bad = append(bad, domain.FieldError{Line: line, Field: "events", Detail: "is not a JSON array of events: " + detailOf(err)})
+			}
+		}
 		if v := get("level"); v != "" {
 			if row.Level, err = strconv.Atoi(v); err != nil {
 				bad = append(bad, domain.FieldError{Line: line, Field: "level", Detail: "must be 1 or 2"})

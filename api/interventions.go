@@ -379,6 +379,7 @@ type interventionReportJSON struct {
 	From             time.Time                  `json:"from"`
 	To               time.Time                  `json:"to"`
 	Ente             *string                    `json:"ente"`
+	AsOf             *time.Time                 `json:"as_of,omitempty"`
 	GroupBy          []string                   `json:"group_by"`
 	PercentileMethod string                     `json:"percentile_method"`
 	Rows             []interventionStatsRowJSON `json:"rows"`
@@ -392,12 +393,12 @@ var interventionReportColumns = []string{
 }
 
 func (s *Server) interventionReport(c *gin.Context) {
-	r, err := s.newReportRequest(c, "from", "to", "group_by")
+	r, err := s.newReportRequest(c, "from", "to", "group_by", "as_of")
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	f := domain.InterventionStatsFilter{EnteCode: r.ente}
+	f := domain.InterventionStatsFilter{EnteCode: r.ente, AsOf: r.asOf}
 	f.From, f.To = s.period(r)
 	if v := r.q.Get("group_by"); v != "" {
 		f.GroupBy = strings.Split(v, ",")
@@ -412,7 +413,7 @@ func (s *Server) interventionReport(c *gin.Context) {
 		return
 	}
 	out := interventionReportJSON{
-		From: s.local(f.From), To: s.local(f.To), GroupBy: []string{}, PercentileMethod: "nearest-rank",
+		From: s.local(f.From), To: s.local(f.To), AsOf: s.asOfJSON(r), GroupBy: []string{}, PercentileMethod: "nearest-rank",
 		Rows: make([]interventionStatsRowJSON, len(rows)),
 	}
 	if f.EnteCode != "" {

@@ -34,6 +34,7 @@ type reportRequest struct {
 	csv  bool
 	cf   csvFormat
 	ente string
+	asOf *time.Time // the report as at this instant; nil: now
 }
 
 func (r *reportRequest) bad(field, detail string) {
@@ -82,13 +83,36 @@ func (s *Server) newReportRequest(c *gin.Context, params ...string) (*reportRequ
 		r.bad("locale", "must be it or en")
 	}
 	r.ente, err = s.reports.Scope(c.Request.Context(), mustPrincipal(c), r.q.Get("ente"))
+	if err = r.collect(err); err != nil {
+		return nil, err
+	}
+	if known["as_of"] {
+		r.asOf, err = s.reports.AsOf(r.q.Get("as_of"))
+		if err = r.collect(err); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// collect keeps the fields of a 400 with the other problems of the
+// request, and returns any other error.
+func (r *reportRequest) collect(err error) error {
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code == domain.CodeInvalid {
 		r.fe = append(r.fe, de.Fields...)
-	} else if err != nil {
-		return nil, err
+		return nil
 	}
-	return r, nil
+	return err
+}
+
+// asOfJSON is the as_of a report was read at, in Rome; null for now.
+func (s *Server) asOfJSON(r *reportRequest) *time.Time {
+	if r.asOf == nil {
+		return nil
+	}
+	t := s.local(*r.asOf)
+	return &t
 }
 
 // period reads from and to (an RFC 3339 instant or a date, midnight in
@@ -205,6 +229,7 @@ type ticketReportJSON struct {
 	From    time.Time            `json:"from"`
 	To      time.Time            `json:"to"`
 	Ente    *string              `json:"ente"`
+	AsOf    *time.Time           `json:"as_of,omitempty"`
 	GroupBy []domain.Dimension   `json:"group_by"`
 	Rows    []ticketStatsRowJSON `json:"rows"`
 	Total   reportCountsJSON     `json:"total"`
@@ -212,7 +237,7 @@ type ticketReportJSON struct {
 
 // ticketReport counts the tickets opened in a period by status, per group.
 func (s *Server) ticketReport(c *gin.Context) {
-	r, err := s.newReportRequest(c, "from", "to", "group_by")
+	r, err := s.newReportRequest(c, "from", "to", "group_by", "as_of")
 	if err != nil {
 		fail(c, err)
 		return
@@ -223,12 +248,12 @@ func (s *Server) ticketReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rows, err := s.reports.Tickets(c.Request.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: r.ente, GroupBy: dims})
+	rows, err := s.reports.Tickets(c.Request.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: r.ente, GroupBy: dims, AsOf: r.asOf})
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := ticketReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), GroupBy: dims,
+	out := ticketReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), AsOf: s.asOfJSON(r), GroupBy: dims,
 		Rows: make([]ticketStatsRowJSON, len(rows))}
 	if dims == nil {
 		out.GroupBy = []domain.Dimension{}
@@ -274,6 +299,7 @@ type yoyRowJSON struct {
 type yoyReportJSON struct {
 	Years   []int              `json:"years"`
 	Ente    *string            `json:"ente"`
+	AsOf    *time.Time         `json:"as_of,omitempty"`
 	GroupBy []domain.Dimension `json:"group_by"`
 	Rows    []yoyRowJSON       `json:"rows"`
 	Total   []yoyYearJSON      `json:"total"`
@@ -295,7 +321,7 @@ func yoyYears(years []int, counts []domain.StatusCounts) []yoyYearJSON {
 // ticketYoYReport puts two or more years side by side, per group, with
 // the report's Diff %.
 func (s *Server) ticketYoYReport(c *gin.Context) {
-	r, err := s.newReportRequest(c, "years", "group_by")
+	r, err := s.newReportRequest(c, "years", "group_by", "as_of")
 	if err != nil {
 		fail(c, err)
 		return
@@ -310,7 +336,7 @@ func (s *Server) ticketYoYReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	groups, total, err := s.reports.YearOverYear(c.Request.Context(), domain.YearStatsQuery{Years: years, EnteCode: r.ente, GroupBy: dims})
+	groups, total, err := s.reports.YearOverYear(c.Request.Context(), domain.YearStatsQuery{Years: years, EnteCode: r.ente, GroupBy: dims, AsOf: r.asOf})
 	if err != nil {
 		fail(c, err)
 		return
@@ -318,7 +344,7 @@ func (s *Server) ticketYoYReport(c *gin.Context) {
 	if len(dims) == 0 && len(groups) == 0 {
 		groups = []domain.YoYGroup{{Years: total}} // no grouping is one row, even without tickets
 	}
-	out := yoyReportJSON{Years: years, Ente: r.entePtr(), GroupBy: dims, Rows: make([]yoyRowJSON, len(groups)), Total: yoyYears(years, total)}
+	out := yoyReportJSON{Years: years, Ente: r.entePtr(), AsOf: s.asOfJSON(r), GroupBy: dims, Rows: make([]yoyRowJSON, len(groups)), Total: yoyYears(years, total)}
 	if dims == nil {
 		out.GroupBy = []domain.Dimension{}
 	}
@@ -370,6 +396,7 @@ type slaReportJSON struct {
 	From time.Time          `json:"from"`
 	To   time.Time          `json:"to"`
 	Ente *string            `json:"ente"`
+	AsOf *time.Time         `json:"as_of,omitempty"`
 	At   time.Time          `json:"at"` // the instant running clocks are judged at
 	Rows []slaReportRowJSON `json:"rows"`
 	// Table is the report's whole SLA table, SLA.1 to SLA.11.
@@ -454,7 +481,7 @@ func (f csvFormat) slaRows(rows []slaReportRowJSON) [][]string {
 
 // slaReport is the report's SLA table for the tickets opened in a period.
 func (s *Server) slaReport(c *gin.Context) {
-	r, err := s.newReportRequest(c, "from", "to", "view")
+	r, err := s.newReportRequest(c, "from", "to", "view", "as_of")
 	if err != nil {
 		fail(c, err)
 		return
@@ -468,7 +495,7 @@ func (s *Server) slaReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	table, err := s.reports.SLA(c.Request.Context(), from, to, r.ente)
+	table, err := s.reports.SLAAsOf(c.Request.Context(), from, to, r.ente, r.asOf)
 	if err != nil {
 		fail(c, err)
 		return
@@ -480,7 +507,7 @@ func (s *Server) slaReport(c *gin.Context) {
 	case r.csv:
 		writeCSV(c, "sla.csv", r.cf, slaColumns, r.cf.slaRows(rows))
 	default:
-		c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), At: s.local(table.At), Rows: rows, Table: full})
+		c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), AsOf: s.asOfJSON(r), At: s.local(table.At), Rows: rows, Table: full})
 	}
 }
 
@@ -510,6 +537,7 @@ type annualReportJSON struct {
 	Year          int                          `json:"year"`
 	PreviousYear  int                          `json:"previous_year"`
 	Ente          *string                      `json:"ente"`
+	AsOf          *time.Time                   `json:"as_of,omitempty"`
 	At            time.Time                    `json:"at"`
 	HelpDesk      annualHelpDeskJSON           `json:"help_desk"`
 	SLA           []slaReportRowJSON           `json:"sla"`
@@ -539,7 +567,7 @@ func (s *Server) annualReport(c *gin.Context) {
 			Detail: fmt.Sprintf("must be a year from %d to %d", domain.MinYear, domain.MaxYear)}))
 		return
 	}
-	r, err := s.newReportRequest(c, "section")
+	r, err := s.newReportRequest(c, "section", "as_of")
 	if err != nil {
 		fail(c, err)
 		return
@@ -555,12 +583,12 @@ func (s *Server) annualReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	rep, err := s.reports.Annual(c.Request.Context(), year, r.ente)
+	rep, err := s.reports.AnnualAsOf(c.Request.Context(), year, r.ente, r.asOf)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), At: s.local(rep.At), SLA: slaRowsJSON(rep.SLA),
+	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), AsOf: s.asOfJSON(r), At: s.local(rep.At), SLA: slaRowsJSON(rep.SLA),
 		SLATable: r.cf.slaTableJSON(rep.SLATable),
 		HelpDesk: annualHelpDeskJSON{Rows: mapItems(rep.HelpDesk, helpDeskRow), Total: helpDeskRow(rep.HelpDeskTotal)}}
 	for _, iv := range rep.Interventions {

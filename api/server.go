@@ -116,6 +116,7 @@ type Server struct {
 	users         *app.Users
 	enti          *app.Enti
 	deadlines     *app.Deadlines
+	imports       *app.Imports
 }
 
 // New builds the server and its routes.
@@ -139,6 +140,7 @@ func New(cfg Config, store Store) (*Server, error) {
 	s.deadlines = app.NewDeadlines(store)
 	s.reports = app.NewReports(store, clock, rome, cfg.Monitoring)
 	s.enti = app.NewEnti(store, clock, rome)
+	s.imports = app.NewImports(store, clock)
 	s.users = app.NewUsers(store, clock, func(pw string) (string, error) { return HashPassword(pw, cfg.PasswordCost) })
 	s.auth = app.NewAuth(store, clock, app.AuthConfig{
 		RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(s.dummyHash), SessionKey: cfg.JWTSecret,

@@ -268,12 +268,13 @@ var listQuery = map[string]bool{
 	"ente": true, "status": true, "level": true, "service": true, "assignee": true,
 	"opened_from": true, "opened_to": true, "q": true, "sla": true, "sla_state": true,
 	"sla_due_within": true, "sort": true, "limit": true, "cursor": true, "waiting": true,
+	"external_id": true,
 }
 
 func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 	p := mustPrincipal(c)
 	l := s.listParams(c, listQuery)
-	f := domain.TicketFilter{Now: s.now(), Service: l.q.Get("service"), Text: l.q.Get("q")}
+	f := domain.TicketFilter{Now: s.now(), Service: l.q.Get("service"), Text: l.q.Get("q"), ExternalID: l.q.Get("external_id")}
 	var err error
 	if f.EnteCode, err = app.EnteScope(p, l.q.Get("ente"), "tickets"); err != nil {
 		return f, err
@@ -290,6 +291,9 @@ func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 	f.OpenedFrom, f.OpenedTo = l.instant("opened_from"), l.instant("opened_to")
 	if len(f.Text) > 200 {
 		l.bad("q", "must be at most 200 characters")
+	}
+	if len(f.ExternalID) > 100 {
+		l.bad("external_id", "must be at most 100 characters")
 	}
 	if v := l.q.Get("sla"); v != "" {
 		f.SLACode = domain.SLACode(v)

@@ -64,6 +64,36 @@ func (u *Reports) Scope(ctx context.Context, p domain.Principal, ente string) (s
 	return ente, nil
 }
 
+// AsOf reads the as_of of a report: an RFC 3339 instant, or a date in the
+// centre's zone meaning the end of that day (the instant just before the
+// next midnight; today's date is now, the day not being over). Empty is
+// nil: the figures as they stand now. The future has no figures yet.
+func (u *Reports) AsOf(v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	now := u.now.read()
+	bad := func(detail string) error {
+		return domain.Invalid("some query parameters are not valid", domain.FieldError{Field: "as_of", Detail: detail})
+	}
+	at, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		day, derr := time.ParseInLocation("2006-01-02", v, u.loc)
+		if derr != nil {
+			return nil, bad("must be a YYYY-MM-DD date or an RFC 3339 instant")
+		}
+		at = day.AddDate(0, 0, 1).Add(-time.Microsecond)
+		if !day.After(now) && at.After(now) {
+			at = now
+		}
+	}
+	at = at.UTC().Truncate(time.Microsecond)
+	if at.After(now) {
+		return nil, bad("must not be in the future")
+	}
+	return &at, nil
+}
+
 // Tickets counts the tickets opened in a period, by the query's groups.
 func (u *Reports) Tickets(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error) {
 	return u.store.TicketStats(ctx, q)
@@ -91,11 +121,22 @@ type SLATable struct {
 // SLA computes the SLA table of the tickets opened in [from, to): the
 // clocks' outcomes now, against the targets in force.
 func (u *Reports) SLA(ctx context.Context, from, to time.Time, ente string) (SLATable, error) {
-	return u.sla(ctx, from, to, ente, u.now.read())
+	return u.SLAAsOf(ctx, from, to, ente, nil)
 }
 
-func (u *Reports) sla(ctx context.Context, from, to time.Time, ente string, now time.Time) (SLATable, error) {
-	counts, err := u.store.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, EnteCode: ente, Now: now})
+// SLAAsOf is the SLA table as it stood at asOf (nil: now): clocks of
+// tickets opened later do not count, and a clock stopped later was running
+// then, or breached if its deadline had passed.
+func (u *Reports) SLAAsOf(ctx context.Context, from, to time.Time, ente string, asOf *time.Time) (SLATable, error) {
+	now := u.now.read()
+	if asOf != nil {
+		now = *asOf
+	}
+	return u.sla(ctx, from, to, ente, now, asOf != nil)
+}
+
+func (u *Reports) sla(ctx context.Context, from, to time.Time, ente string, now time.Time, asOf bool) (SLATable, error) {
+	counts, err := u.store.SLAStats(ctx, domain.SLAStatsQuery{From: &from, To: &to, EnteCode: ente, Now: now, AsOf: asOf})
 	if err != nil {
 		return SLATable{}, err
 	}
@@ -215,19 +256,30 @@ type AnnualReport struct {
 // of both years (ticket_counts), SLA outcomes (sla_counts and the open
 // clocks), SLA targets, and the intervention statistics.
 func (u *Reports) Annual(ctx context.Context, year int, ente string) (AnnualReport, error) {
+	return u.AnnualAsOf(ctx, year, ente, nil)
+}
+
+// AnnualAsOf is the yearly report as it read at asOf (nil: now): both
+// years' tickets in the status and level they had then, the SLA table and
+// the interventions as they stood then.
+func (u *Reports) AnnualAsOf(ctx context.Context, year int, ente string, asOf *time.Time) (AnnualReport, error) {
 	now := u.now.read()
+	if asOf != nil {
+		now = *asOf
+	}
 	rows, err := u.store.TicketYearStats(ctx, domain.YearStatsQuery{Years: []int{year - 1, year}, EnteCode: ente,
-		GroupBy: []domain.Dimension{domain.DimLevel}})
+		GroupBy: []domain.Dimension{domain.DimLevel}, AsOf: asOf})
 	if err != nil {
 		return AnnualReport{}, err
 	}
 	from := time.Date(year, time.January, 1, 0, 0, 0, 0, u.loc)
 	to := from.AddDate(1, 0, 0)
-	sla, err := u.sla(ctx, from, to, ente, now)
+	sla, err := u.sla(ctx, from, to, ente, now, asOf != nil)
 	if err != nil {
 		return AnnualReport{}, err
 	}
-	ivs, err := u.store.InterventionStats(ctx, domain.InterventionStatsFilter{From: from, To: to, EnteCode: ente, GroupBy: []string{domain.GroupByTier}})
+	ivs, err := u.store.InterventionStats(ctx, domain.InterventionStatsFilter{From: from, To: to, EnteCode: ente,
+		GroupBy: []string{domain.GroupByTier}, AsOf: asOf})
 	if err != nil {
 		return AnnualReport{}, err
 	}

@@ -463,8 +463,9 @@ var InterventionGroupKeys = []string{GroupByTier, GroupByEnte, GroupByMonth}
 // and how to group them.
 type InterventionStatsFilter struct {
 	From, To time.Time
-	EnteCode string   // "" for every ente
-	GroupBy  []string // of InterventionGroupKeys; none gives one overall row
+	EnteCode string     // "" for every ente
+	GroupBy  []string   // of InterventionGroupKeys; none gives one overall row
+	AsOf     *time.Time // the figures as seen at this instant; nil: now
 }
 
 // Validate checks the period and the group keys.

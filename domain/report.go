@@ -131,6 +131,7 @@ type TicketStatsQuery struct {
 	From, To *time.Time
 	EnteCode string
 	GroupBy  []Dimension
+	AsOf     *time.Time // the figures as seen at this instant; nil: now
 }
 
 // Validate checks that the period is not empty or reversed.
@@ -190,6 +191,7 @@ type YearStatsQuery struct {
 	Years    []int
 	EnteCode string
 	GroupBy  []Dimension
+	AsOf     *time.Time // the figures as seen at this instant; nil: now
 }
 
 // YearStatsRow is one group of one year.
@@ -236,6 +238,9 @@ type SLAStatsQuery struct {
 	From, To *time.Time
 	EnteCode string
 	Now      time.Time
+	// AsOf reads the clocks as they stood at Now: clocks started later do
+	// not exist yet, and stops after Now have not happened yet.
+	AsOf bool
 }
 
 // Validate checks that the period is not empty or reversed.
@@ -322,9 +327,11 @@ func (t SLATarget) Text() string {
 }
 
 // TicketImport is one row of a historical import from the old system.
-// Imported tickets keep their original timestamps and get no SLA clocks:
-// their service levels were measured in the old system, and counting them
-// again from reconstructed timestamps would change published figures.
+// Imported tickets keep their original timestamps. A row with only its
+// final state gets no SLA clocks: its service levels were measured in the
+// old system, and counting them again from reconstructed timestamps would
+// change published figures. A row with its events is replayed (Replay):
+// it gets those events, and its clocks as they ran.
 type TicketImport struct {
 	Line        int // 1-based line of the row in the input
 	ExternalID  string
@@ -337,6 +344,164 @@ type TicketImport struct {
 	Description string
 	OpenedAt    time.Time
 	ClosedAt    *time.Time
+	ReceivedAt  *time.Time    // when the report really arrived, if before opened_at: the clocks start then
+	Events      []ImportEvent // the history, in time order; an opening event may lead it or is implied
+
+	replayed *Ticket // set by Replay
+	history  []Event
+}
+
+// ImportEvent is one event of an imported history, in the vocabulary of a
+// ticket's events. The from and to fields are optional: given, they must
+// agree with what the replay of the action does.
+type ImportEvent struct {
+	Action     Action
+	At         time.Time
+	Actor      string
+	Body       string
+	FromStatus Status
+	ToStatus   Status
+	FromLevel  Level
+	ToLevel    Level
+}
+
+// Replay applies the row's events to the ticket it opens, through
+// Ticket.Apply and so through the transition table, as an admin acting at
+// each event's instant, on the ente's calendar wt and the targets in
+// force. Every problem is returned with the row's line and the event's
+// index (events[i], counted from 0 including an explicit opening); a
+// refused action ends the replay, since later events would be judged on a
+// state that never was. On success the row's Ticket and History are the
+// replayed ones. A row without events is left as it is.
+func (r *TicketImport) Replay(targets SLATargets, wt WorkingTime, now time.Time) []FieldError {
+	if len(r.Events) == 0 {
+		return nil
+	}
+	var fe []FieldError
+	add := func(i int, field, detail string) {
+		f := fmt.Sprintf("events[%d]", i)
+		if field != "" {
+			f += "." + field
+		}
+		fe = append(fe, FieldError{Line: r.Line, Field: f, Detail: detail})
+	}
+	events, first := r.Events, 0
+	open := ImportEvent{Action: ActionOpen, At: r.OpenedAt, Actor: "import"}
+	if events[0].Action == ActionOpen {
+		open, events, first = events[0], events[1:], 1
+		if !open.At.Equal(r.OpenedAt) {
+			add(0, "at", "the opening event must be at opened_at")
+		}
+		if open.ToStatus != "" && open.ToStatus != StatusNuovo {
+			add(0, "to_status", "a ticket opens as nuovo")
+		}
+		if open.FromStatus != "" || open.FromLevel != 0 {
+			add(0, "", "the opening event has no from_status or from_level")
+		}
+	}
+	level := r.Level
+	if open.ToLevel != 0 {
+		level = open.ToLevel
+		if !level.Valid() {
+			add(0, "to_level", "must be 1 or 2")
+		}
+	} else if slices.ContainsFunc(events, func(e ImportEvent) bool { return e.Action == ActionEscalate }) {
+		level = 1 // escalated later, so it opened at level 1
+	}
+	start := r.OpenedAt
+	if r.ReceivedAt != nil {
+		start = *r.ReceivedAt
+	}
+	t := Ticket{
+		EnteCode: r.EnteCode, Subject: strings.TrimSpace(r.Subject), Description: r.Description,
+		Service: r.Service, Channel: r.Channel, Level: level, Status: StatusNuovo,
+		OpenedAt: start, UpdatedAt: r.OpenedAt, ExternalID: r.ExternalID, Version: 1,
+	}
+	t.Clocks = StartClocks(t, targets, wt)
+	t.OpenedAt = r.OpenedAt
+	actor := open.Actor
+	if actor == "" {
+		actor = "import"
+	}
+	history := []Event{{Action: ActionOpen, ActorName: actor, At: r.OpenedAt, ToStatus: StatusNuovo, ToLevel: level}}
+	prev := r.OpenedAt
+	for k, e := range events {
+		i := k + first
+		switch {
+		case e.At.IsZero():
+			add(i, "at", "is required")
+		case e.At.Before(prev):
+			add(i, "at", "must not be before the event before it (events are in time order)")
+		case e.At.After(now):
+			add(i, "at", "must not be in the future")
+		case e.Action == ActionOpen:
+			add(i, "action", "open can only be the first event")
+		case !contains(Actions, e.Action):
+			add(i, "action", "must be one of open, "+strings.Join(mapStrings(Actions), ", "))
+		case utf8.RuneCountInString(e.Actor) > 100:
+			add(i, "actor", "must be at most 100 characters")
+		}
+		if len(fe) > 0 {
+			return fe
+		}
+		ev, err := t.Apply(Command{Action: e.Action, By: Principal{Role: RoleAdmin, Username: e.Actor}, At: e.At, Body: e.Body}, wt)
+		if err != nil {
+			var de *Error
+			detail := err.Error()
+			if errors.As(err, &de) {
+				detail = de.Message
+				for _, f := range de.Fields {
+					detail += ": " + f.Field + " " + f.Detail
+				}
+			}
+			add(i, "action", detail)
+			return fe
+		}
+		declared := func(field string, given, got any, zero bool) {
+			if !zero && given != got {
+				add(i, field, fmt.Sprintf("is %v, but %s leads from %v to %v", given, e.Action, ev.FromStatus, ev.ToStatus))
+			}
+		}
+		declared("from_status", e.FromStatus, ev.FromStatus, e.FromStatus == "")
+		declared("to_status", e.ToStatus, ev.ToStatus, e.ToStatus == "")
+		if e.FromLevel != 0 && e.FromLevel != ev.FromLevel || e.ToLevel != 0 && e.ToLevel != ev.ToLevel {
+			add(i, "level", fmt.Sprintf("from_level %d to_level %d given, but %s leads from level %d to %d",
+				e.FromLevel, e.ToLevel, e.Action, ev.FromLevel, ev.ToLevel))
+		}
+		history = append(history, ev)
+		prev = e.At
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	final := func(field, detail string) { fe = append(fe, FieldError{Line: r.Line, Field: field, Detail: detail}) }
+	if t.Status != r.Status {
+		final("status", fmt.Sprintf("is %s, but the events leave the ticket %s", r.Status, t.Status))
+	}
+	if t.Level != r.Level {
+		final("level", fmt.Sprintf("is %d, but the events leave the ticket at level %d", r.Level, t.Level))
+	}
+	if r.ClosedAt != nil && (t.ClosedAt == nil || !t.ClosedAt.Truncate(time.Microsecond).Equal(r.ClosedAt.Truncate(time.Microsecond))) {
+		final("closed_at", "does not match the closing event of the history")
+	}
+	if len(fe) > 0 {
+		return fe
+	}
+	t.AssigneeID = nil // the old system's users are not ours
+	r.replayed, r.history = &t, history
+	return nil
+}
+
+// History is the replayed history of a row (Replay), opening first; nil
+// for a row without events.
+func (r TicketImport) History() []Event { return r.history }
+
+func mapStrings[S ~string](xs []S) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = string(x)
+	}
+	return out
 }
 
 // MaxImportErrors bounds the errors one import answers with, so that a
@@ -383,8 +548,11 @@ func ValidateImport(rows []TicketImport, now time.Time, knownEnte func(string) b
 		case r.OpenedAt.After(now):
 			add("opened_at", "must not be in the future")
 		}
+		if r.ReceivedAt != nil && !r.OpenedAt.IsZero() && r.ReceivedAt.After(r.OpenedAt) {
+			add("received_at", "must not be after opened_at")
+		}
 		switch {
-		case r.ClosedAt == nil && r.Status.Closed():
+		case r.ClosedAt == nil && r.Status.Closed() && len(r.Events) == 0:
 			add("closed_at", "is required for a closed status ("+string(r.Status)+")")
 		case r.ClosedAt != nil && r.Status.Valid() && !r.Status.Closed():
 			add("closed_at", "must be empty for an open status ("+string(r.Status)+")")
@@ -397,9 +565,13 @@ func ValidateImport(rows []TicketImport, now time.Time, knownEnte func(string) b
 	return fe
 }
 
-// Ticket is the ticket an import row stores: version 1, nobody assigned,
-// no clocks, last updated when it was closed (or opened) in the old system.
+// Ticket is the ticket an import row stores: the replayed one when the row
+// has events (Replay), else version 1, nobody assigned, no clocks, last
+// updated when it was closed (or opened) in the old system.
 func (r TicketImport) Ticket() Ticket {
+	if r.replayed != nil {
+		return *r.replayed
+	}
 	t := Ticket{
 		EnteCode: r.EnteCode, Subject: strings.TrimSpace(r.Subject), Description: r.Description,
 		Service: r.Service, Channel: r.Channel, Level: r.Level, Status: r.Status,

@@ -307,3 +307,46 @@ func TestYoYLinesUpTheYears(t *testing.T) {
 		t.Errorf("no rows: got %v, want an empty list", g)
 	}
 }
+
+func TestReplayAppliesTheTransitionTable(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2025, 5, 5, h, 0, 0, 0, time.UTC) }
+	base := func(events ...domain.ImportEvent) domain.TicketImport {
+		return domain.TicketImport{Line: 7, ExternalID: "x", EnteCode: "firenze", Level: 1, Status: domain.StatusRisolto,
+			Service: "suap", Channel: domain.ChannelPhone, Subject: "s", OpenedAt: at(9), Events: events}
+	}
+	wt := domain.Calendar{Location: time.UTC}
+	ok := base(domain.ImportEvent{Action: domain.ActionTakeInCharge, At: at(10)}, domain.ImportEvent{Action: domain.ActionResolve, At: at(11)})
+	if fe := ok.Replay(domain.DefaultSLATargets(), wt, at(12)); fe != nil {
+		t.Fatalf("a valid history: got %v", fe)
+	}
+	if h := ok.History(); len(h) != 3 || h[0].Action != domain.ActionOpen || h[2].ToStatus != domain.StatusRisolto {
+		t.Errorf("history: got %+v, want open, take in charge, resolve", h)
+	}
+	if tk := ok.Ticket(); tk.Status != domain.StatusRisolto || tk.ClosedAt == nil || !tk.ClosedAt.Equal(at(11)) || len(tk.Clocks) != 3 {
+		t.Errorf("replayed ticket: got %+v", tk)
+	}
+	for _, c := range []struct {
+		name   string
+		row    domain.TicketImport
+		fields []string
+	}{
+		{"resolved twice", base(domain.ImportEvent{Action: domain.ActionResolve, At: at(10)}, domain.ImportEvent{Action: domain.ActionResolve, At: at(11)}), []string{"events[1].action"}},
+		{"out of order", base(domain.ImportEvent{Action: domain.ActionResolve, At: at(8)}), []string{"events[0].at"}},
+		{"in the future", base(domain.ImportEvent{Action: domain.ActionResolve, At: at(13)}), []string{"events[0].at"}},
+		{"declared to_status", base(domain.ImportEvent{Action: domain.ActionResolve, At: at(10), ToStatus: domain.StatusAperto}), []string{"events[0].to_status"}},
+		{"final status", base(domain.ImportEvent{Action: domain.ActionTakeInCharge, At: at(10)}), []string{"status"}},
+		{"long actor", base(domain.ImportEvent{Action: domain.ActionResolve, At: at(10), Actor: strings.Repeat("a", 101)}), []string{"events[0].actor"}},
+	} {
+		fe := c.row.Replay(domain.DefaultSLATargets(), wt, at(12))
+		var got []string
+		for _, f := range fe {
+			if f.Line != 7 {
+				t.Errorf("%s: error %v without the row's line", c.name, f)
+			}
+			got = append(got, f.Field)
+		}
+		if strings.Join(got, ",") != strings.Join(c.fields, ",") {
+			t.Errorf("%s: got fields %v, want %v", c.name, got, c.fields)
+		}
+	}
+}

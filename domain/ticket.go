@@ -196,6 +196,11 @@ type Event struct {
 	WaitUntil  *time.Time // wait: when the wait ends by itself
 }
 
+// ChangesState reports whether the event moved the ticket to another
+// status or level: such an event ends one validity range of the ticket's
+// state and begins the next (the opening event begins the first).
+func (e Event) ChangesState() bool { return e.FromStatus != e.ToStatus || e.FromLevel != e.ToLevel }
+
 // transition says what an action does from a status; an empty to with a
 // non-empty why means the action is refused.
 type transition struct {
@@ -401,6 +406,7 @@ type TicketFilter struct {
 	OpenedFrom   *time.Time // inclusive
 	OpenedTo     *time.Time // exclusive
 	Text         string     // case-insensitive substring of the subject
+	ExternalID   string     // the id an imported ticket had in the old system
 	SLACode      SLACode    // with SLAState or SLADueBefore: which clock
 	SLAState     SLAState
 	SLADueBefore *time.Time // a clock whose deadline is before this instant

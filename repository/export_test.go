@@ -5,7 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"github.com/pressly/goose/v3"
+
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/migrations"
 )
 
 // SetClock rewrites one clock's deadline and stop, for tests that need
@@ -132,4 +135,19 @@ func (s *Store) SetPause(ctx context.Context, ticketID int64, code domain.SLACod
 		return translate(s.conn(ctx).Exec("UPDATE sla_clocks SET "+set+" WHERE ticket_id = ? AND code = ?", append(args, ticketID, string(code))...).Error)
 	}
 	return translate(s.conn(ctx).Exec("UPDATE interventions SET "+set+" WHERE id = ?", append(args, interventionID)...).Error)
+}
+
+// MigrateDownTo rolls the schema back to version v, for tests of a
+// migration's backfill: roll back, then Migrate again.
+func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
+	d := goose.DialectSQLite3
+	if s.postgres {
+		d = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(d, s.sqlDB, migrations.For(s.Dialect()))
+	if err != nil {
+		return err
+	}
+	_, err = p.DownTo(ctx, v)
+	return err
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -47,11 +49,12 @@ func (s *Store) ImportTickets(ctx context.Context, rows []domain.TicketImport) (
 		var (
 			conflicts []domain.FieldError
 			create    []ticketRow
+			from      []int // the row of each ticket to create
 		)
-		for _, r := range rows {
+		for i, r := range rows {
 			old, ok := stored[r.ExternalID]
 			if !ok {
-				create = append(create, toTicketRow(r.Ticket()))
+				create, from = append(create, toTicketRow(r.Ticket())), append(from, i)
 				continue
 			}
 			if diff := domain.ImportDiff(old.toDomain(nil), r); len(diff) > 0 {
@@ -68,10 +71,20 @@ func (s *Store) ImportTickets(ctx context.Context, rows []domain.TicketImport) (
 		// Inserting in rollup-key order makes every batch take the locks
 		// of the rollup rows (ticket_counts) in the same order as any
 		// other writer, so a concurrent change cannot deadlock with it.
-		slices.SortStableFunc(create, func(a, b ticketRow) int {
+		order := make([]int, len(create))
+		for i := range order {
+			order[i] = i
+		}
+		slices.SortStableFunc(order, func(i, j int) int {
+			a, b := create[i], create[j]
 			return cmp.Or(cmp.Compare(a.OpenedYear, b.OpenedYear), cmp.Compare(a.Level, b.Level),
 				cmp.Compare(a.Status, b.Status), cmp.Compare(a.EnteCode, b.EnteCode))
 		})
+		sorted, src := make([]ticketRow, len(create)), make([]int, len(create))
+		for k, i := range order {
+			sorted[k], src[k] = create[i], from[i]
+		}
+		create = sorted
 		batch := importBatchSQLite
 		if s.postgres {
 			batch = importBatch
@@ -81,6 +94,9 @@ func (s *Store) ImportTickets(ctx context.Context, rows []domain.TicketImport) (
 				return translate(err)
 			}
 		}
+		if err := importHistories(db, create, src, rows, batch); err != nil {
+			return err
+		}
 		res.Created = len(create)
 		return nil
 	})
@@ -88,4 +104,54 @@ func (s *Store) ImportTickets(ctx context.Context, rows []domain.TicketImport) (
 		return domain.ImportResult{}, err
 	}
 	return res, nil
+}
+
+// importHistories writes what goes with each created ticket: for a row
+// with a replayed history its events, SLA clocks and state ranges; for a
+// row with only its final state the ranges that state implies (nuovo from
+// opening to closing, then the closed status; migration 00012 backfills
+// older imports by the same rule).
+func importHistories(db *gorm.DB, created []ticketRow, src []int, rows []domain.TicketImport, batch int) error {
+	var (
+		clocks []clockRow
+		events []eventRow
+		states []stateRow
+	)
+	for k, tr := range created {
+		r := rows[src[k]]
+		hist := r.History()
+		if hist == nil {
+			hist = impliedHistory(r.Ticket())
+		} else {
+			for _, c := range r.Ticket().Clocks {
+				clocks = append(clocks, toClockRow(tr.ID, c))
+			}
+			for _, e := range hist {
+				e.TicketID = tr.ID
+				events = append(events, toEventRow(e))
+			}
+		}
+		states = append(states, statesOf(tr, hist)...)
+	}
+	for _, rs := range []any{&clocks, &events, &states} {
+		if err := db.CreateInBatches(rs, batch).Error; err != nil {
+			return translate(err)
+		}
+	}
+	return nil
+}
+
+// impliedHistory is the state changes a row without events implies: its
+// opening as nuovo at its level and, when closed, its closing.
+func impliedHistory(t domain.Ticket) []domain.Event {
+	h := []domain.Event{{Action: domain.ActionOpen, At: t.OpenedAt, ToStatus: domain.StatusNuovo, ToLevel: t.Level}}
+	if t.Status != domain.StatusNuovo && !(t.Status.Closed() && t.ClosedAt != nil) {
+		// An open row known only by its state: in that state since opening.
+		h[0].ToStatus = t.Status
+	}
+	if t.Status.Closed() && t.ClosedAt != nil {
+		h = append(h, domain.Event{Action: domain.ActionResolve, At: *t.ClosedAt,
+			FromStatus: domain.StatusNuovo, ToStatus: t.Status, FromLevel: t.Level, ToLevel: t.Level})
+	}
+	return h
 }

@@ -315,14 +315,29 @@ func (s *Store) InterventionStats(ctx context.Context, f domain.InterventionStat
 		partition = "PARTITION BY " + list + " "
 		join = strings.Join(on, " AND ")
 	}
-	where, args := "requested_at >= ? AND requested_at < ?", []any{utc(f.From), utc(f.To)}
+	// As at an instant, an intervention requested later does not exist
+	// yet, and one completed later was still open then: the base masks
+	// its completion, so the counting below is the one rule for both.
+	cols, args := "status, working_seconds, completed_at, deadline", []any{}
+	if f.AsOf != nil {
+		at := utc(*f.AsOf)
+		cols = `CASE WHEN status = 'completed' AND completed_at > ? THEN 'in_progress' ELSE status END AS status,
+        working_seconds, CASE WHEN completed_at <= ? THEN completed_at END AS completed_at, deadline`
+		args = append(args, at, at)
+	}
+	where := "requested_at >= ? AND requested_at < ?"
+	args = append(args, utc(f.From), utc(f.To))
+	if f.AsOf != nil {
+		where += " AND requested_at <= ?"
+		args = append(args, utc(*f.AsOf))
+	}
 	if f.EnteCode != "" {
 		where += " AND ente_code = ?"
 		args = append(args, f.EnteCode)
 	}
 	sql := `
 WITH base AS (
-    SELECT ` + sel + `status, working_seconds, completed_at, deadline
+    SELECT ` + sel + cols + `
     FROM interventions WHERE ` + where + `
 ), counts AS (
     SELECT ` + sel + `COUNT(*) AS n_total,

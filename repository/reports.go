@@ -142,8 +142,9 @@ func (s *Store) TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]d
 		args  []any
 	)
 	rolled := wholeYears(q.From, q.To) && rolledUp(q.GroupBy)
+	table, n := "tickets", "1"
 	if rolled {
-		sql = selectCounts(cols, "n") + " FROM ticket_counts"
+		table, n = "ticket_counts", "n"
 		if q.From != nil {
 			where, args = append(where, "opened_year >= ?"), append(args, q.From.In(rome).Year())
 		}
@@ -151,7 +152,6 @@ func (s *Store) TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]d
 			where, args = append(where, "opened_year < ?"), append(args, q.To.In(rome).Year())
 		}
 	} else {
-		sql = selectCounts(cols, "1") + " FROM tickets"
 		if q.From != nil {
 			where, args = append(where, "opened_at >= ?"), append(args, utc(*q.From))
 		}
@@ -162,9 +162,18 @@ func (s *Store) TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]d
 	if q.EnteCode != "" {
 		where, args = append(where, "ente_code = ?"), append(args, q.EnteCode)
 	}
-	sql += whereSQL(where) + group
-	if rolled && group != "" {
-		sql += rollupHaving // a rollup row left at zero is no group
+	if q.AsOf != nil {
+		years := yearsBetween(q.From, q.To)
+		sql, args = asOfCounts(cols, table, n, where, args, years, *q.AsOf)
+		sql += group
+		if group != "" {
+			sql += rollupHaving // a group none of whose tickets existed yet
+		}
+	} else {
+		sql = selectCounts(cols, n) + " FROM " + table + whereSQL(where) + group
+		if rolled && group != "" {
+			sql += rollupHaving // a rollup row left at zero is no group
+		}
 	}
 	var rows []ticketStatsRow
 	if err := s.conn(ctx).Raw(sql+order, args...).Scan(&rows).Error; err != nil {
@@ -187,13 +196,17 @@ func (s *Store) TicketYearStats(ctx context.Context, q domain.YearStatsQuery) ([
 	if rolledUp(q.GroupBy) {
 		table, n, having = "ticket_counts", "n", rollupHaving
 	}
-	sql := selectCounts(cols, n) + " FROM " + table + " WHERE opened_year IN ?"
-	args := []any{q.Years}
+	where, args := []string{"opened_year IN ?"}, []any{q.Years}
 	if q.EnteCode != "" {
-		sql += " AND ente_code = ?"
-		args = append(args, q.EnteCode)
+		where, args = append(where, "ente_code = ?"), append(args, q.EnteCode)
 	}
-	sql += group + having
+	var sql string
+	if q.AsOf != nil {
+		sql, args = asOfCounts(cols, table, n, where, args, nil, *q.AsOf)
+		sql += group + rollupHaving
+	} else {
+		sql = selectCounts(cols, n) + " FROM " + table + whereSQL(where) + group + having
+	}
 	var rows []ticketStatsRow
 	if err := s.conn(ctx).Raw(sql+order, args...).Scan(&rows).Error; err != nil {
 		return nil, translate(err)
@@ -226,7 +239,10 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
 		sql  string
 		args []any
 	)
-	if wholeYears(q.From, q.To) {
+	switch {
+	case q.AsOf:
+		sql, args = s.slaAsOfSQL(q)
+	case wholeYears(q.From, q.To):
 		// The rollup has every clock's final outcome; of the pending ones,
 		// those already past their deadline (and not paused) move from
 		// running to breached. A clock starts when its ticket is opened, so the
@@ -257,7 +273,7 @@ func (s *Store) SLAStats(ctx context.Context, q domain.SLAStatsQuery) ([]domain.
     SELECT c.code, 0, 1, -1 FROM sla_clocks c` + join + whereSQL(open) + `
 ) x GROUP BY code ORDER BY code`
 		args = append(args, openArgs...)
-	} else {
+	default:
 		var where []string
 		if q.From != nil {
 			where, args = append(where, "t.opened_at >= ?"), append(args, utc(*q.From))

@@ -266,15 +266,19 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 		}
 		opened.TicketID = t.ID
 		ev := toEventRow(opened)
-		return translate(db.Create(&ev).Error)
+		if err := db.Create(&ev).Error; err != nil {
+			return translate(err)
+		}
+		st := stateFrom(row, opened)
+		return translate(db.Create(&st).Error)
 	})
 	return t, err
 }
 
-// createTicketOneStatement writes a ticket, its clocks and its opening
-// event in one PostgreSQL statement: one round trip instead of three, and
-// atomic without a transaction of its own. Keep its columns in step with
-// ticketRow, clockRow and eventRow.
+// createTicketOneStatement writes a ticket, its clocks, its opening event
+// and its first state range in one PostgreSQL statement: one round trip
+// instead of four, and atomic without a transaction of its own. Keep its
+// columns in step with ticketRow, clockRow, eventRow and stateRow.
 func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event) (int64, error) {
 	r, ev := toTicketRow(t), toEventRow(opened)
 	var q strings.Builder
@@ -306,10 +310,16 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
     INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal,
         from_status, to_status, from_level, to_level, entered_at)
     SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz FROM t
+), s AS (
+    INSERT INTO ticket_states (ticket_id, status, level, valid_from, ente_code, service, channel,
+        opened_at, opened_year, opened_month)
+    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM t
 )
 SELECT id FROM t`)
+	st := stateFrom(r, opened)
 	args = append(args, ev.Action, ev.ActorID, ev.ActorName, ev.At, ev.Body, ev.Internal,
-		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel, ev.EnteredAt)
+		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel, ev.EnteredAt,
+		st.Status, st.Level, st.ValidFrom, st.EnteCode, st.Service, st.Channel, st.OpenedAt, st.OpenedYear, st.OpenedMonth)
 	var id int64
 	if err := db.Raw(q.String(), args...).Scan(&id).Error; err != nil {
 		return 0, translate(err)
@@ -431,7 +441,7 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			return translate(err)
 		}
 		ev.ID = er.ID
-		return nil
+		return moveState(db, toTicketRow(t), ev)
 	})
 	return t, ev, err
 }
@@ -508,7 +518,7 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 // range.
 func (s *Store) countTickets(db *gorm.DB, f domain.TicketFilter) (total int, capped bool, err error) {
 	var n int64
-	if f.Service == "" && f.AssigneeID == nil && f.OpenedFrom == nil && f.OpenedTo == nil && f.Text == "" &&
+	if f.Service == "" && f.AssigneeID == nil && f.OpenedFrom == nil && f.OpenedTo == nil && f.Text == "" && f.ExternalID == "" &&
 		f.SLACode == "" && f.SLAState == "" && f.SLADueBefore == nil && f.Waiting == nil {
 		q := db.Table("ticket_counts").Select("COALESCE(SUM(n), 0)")
 		if f.EnteCode != "" {
@@ -563,6 +573,9 @@ func (s *Store) filterTickets(q *gorm.DB, f domain.TicketFilter) *gorm.DB {
 	}
 	if f.Service != "" {
 		q = q.Where("service = ?", f.Service)
+	}
+	if f.ExternalID != "" {
+		q = q.Where("external_id = ?", f.ExternalID)
 	}
 	if f.AssigneeID != nil {
 		q = q.Where("assignee_id = ?", *f.AssigneeID)

@@ -34,6 +34,8 @@ type runConfig struct {
 	maxID                int64
 	statsQuery           string
 	annualYear           int
+	asOf                 string // as_of of the as-of report operations
+	asOfStatsQuery       string
 	ceilCreate, ceilGet  float64 // pgbench tps
 	ceilCreateP99        float64 // pgbench p99, ms
 	ceilGetP99           float64
@@ -42,6 +44,10 @@ type runConfig struct {
 // allOps is every operation, in the order a run measures them: take
 // consumes the tickets create made, get reads them.
 var allOps = []string{"create", "get", "list", "take", "stats", "annual"}
+
+// asOfOps are the reports as at a date (issue 9) and the plain report of
+// the same grouping, measured on request (-ops), not by default.
+var asOfOps = []string{"stats_month", "stats_asof", "annual_asof"}
 
 func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
@@ -60,6 +66,9 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs.Int64Var(&cfg.maxID, "max-id", 0, "highest seeded ticket id for get (0: the newest ticket before the run)")
 	fs.StringVar(&cfg.statsQuery, "stats-query", "from=2017-01-01&to=2018-01-01&group_by=level,status", "query of GET /api/v1/reports/tickets")
 	fs.IntVar(&cfg.annualYear, "annual-year", 2017, "year of GET /api/v1/reports/annual/{year}")
+	fs.StringVar(&cfg.asOf, "as-of", "2017-12-31", "as_of of annual_asof and stats_asof")
+	fs.StringVar(&cfg.asOfStatsQuery, "asof-stats-query", "from=2017-01-01&to=2018-01-01&group_by=ente,month",
+		"query of GET /api/v1/reports/tickets for stats_month, and with as_of for stats_asof")
 	fs.Float64Var(&cfg.ceilCreate, "ceiling-create", 0, "pgbench insert tps, to print the ratio (0: no comparison)")
 	fs.Float64Var(&cfg.ceilGet, "ceiling-get", 0, "pgbench primary-key select tps, to print the ratio")
 	fs.Float64Var(&cfg.ceilCreateP99, "ceiling-create-p99", 0, "pgbench insert p99 in ms")
@@ -73,8 +82,8 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	cfg.base = strings.TrimRight(cfg.base, "/")
 	cfg.ops = strings.Split(ops, ",")
 	for _, o := range cfg.ops {
-		if !contains(allOps, o) {
-			return fmt.Errorf("run: unknown operation %q (want some of %s)", o, strings.Join(allOps, ","))
+		if !contains(allOps, o) && !contains(asOfOps, o) {
+			return fmt.Errorf("run: unknown operation %q (want some of %s)", o, strings.Join(append(allOps, asOfOps...), ","))
 		}
 	}
 	if cfg.clients < 1 || cfg.reportC < 1 || cfg.window <= 0 || cfg.warmup < 0 {
@@ -347,12 +356,22 @@ func (b *bench) op(name string) op {
 			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
 		}}
 	case "annual":
-		p := "/api/v1/reports/annual/" + strconv.Itoa(b.cfg.annualYear)
-		return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
-			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
-		}}
+		return b.report("/api/v1/reports/annual/" + strconv.Itoa(b.cfg.annualYear))
+	case "annual_asof":
+		return b.report("/api/v1/reports/annual/" + strconv.Itoa(b.cfg.annualYear) + "?as_of=" + url.QueryEscape(b.cfg.asOf))
+	case "stats_month":
+		return b.report("/api/v1/reports/tickets?" + b.cfg.asOfStatsQuery)
+	case "stats_asof":
+		return b.report("/api/v1/reports/tickets?" + b.cfg.asOfStatsQuery + "&as_of=" + url.QueryEscape(b.cfg.asOf))
 	}
 	panic("unknown op " + name)
+}
+
+// report is a GET of a report path by the report clients.
+func (b *bench) report(p string) op {
+	return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
+		return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+	}}
 }
 
 // expect turns a call's outcome into an error kind, or "" when the status

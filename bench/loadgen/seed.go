@@ -91,6 +91,27 @@ FROM (
     WHERE t.id BETWEEN @lo AND @hi AND t.id % 100 < @share
 ) x`
 
+// seedStates writes the validity ranges of migration 00012 for the
+// tickets @lo..@hi, as the repository writes them: nuovo from opening
+// until taken in charge (ten minutes later, or halfway to the closing when
+// that is sooner), aperto until closed, then the closed status; the
+// current range has no end. Level-2 tickets are at level 2 throughout.
+const seedStates = `
+INSERT INTO ticket_states (ticket_id, status, level, valid_from, valid_to, ente_code, service, channel,
+    opened_at, opened_year, opened_month)
+SELECT t.id, s.status, t.level, s.valid_from, s.valid_to, t.ente_code, t.service, t.channel,
+    t.opened_at, t.opened_year, t.opened_month
+FROM (
+    SELECT t.*, t.opened_at + LEAST(interval '10 minutes', COALESCE((t.closed_at - t.opened_at) / 2, interval '10 minutes')) AS taken
+    FROM tickets t WHERE t.id BETWEEN @lo AND @hi
+) t
+CROSS JOIN LATERAL (VALUES
+    ('nuovo', t.opened_at, CASE WHEN t.status <> 'nuovo' THEN t.taken END, true),
+    ('aperto', t.taken, t.closed_at, t.status <> 'nuovo'),
+    (t.status, t.closed_at, NULL, t.status IN ('risolto', 'non_di_competenza'))
+) AS s(status, valid_from, valid_to, present)
+WHERE s.present`
+
 func seedCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	dbURL := fs.String("db", "", "PostgreSQL URL of a migrated help-desk database (required)")
@@ -175,6 +196,9 @@ func seedCmd(ctx context.Context, args []string, out io.Writer) error {
 					if _, err := tx.Exec(wctx, seedTickets, argsT); err != nil {
 						return fmt.Errorf("tickets %d..%d: %w", lo, hi, err)
 					}
+					if _, err := tx.Exec(wctx, seedStates, argsC); err != nil {
+						return fmt.Errorf("states %d..%d: %w", lo, hi, err)
+					}
 					if *share > 0 {
 						if _, err := tx.Exec(wctx, seedClocks, argsC); err != nil {
 							return fmt.Errorf("clocks %d..%d: %w", lo, hi, err)
@@ -206,9 +230,9 @@ func seedCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	// A production table has been vacuumed: visibility map set, hint bits
 	// written, statistics current. Without it the first reads pay for that.
-	stmt := `ANALYZE tickets, sla_clocks`
+	stmt := `ANALYZE tickets, sla_clocks, ticket_states`
 	if *vacuum {
-		stmt = `VACUUM (ANALYZE) tickets, sla_clocks`
+		stmt = `VACUUM (ANALYZE) tickets, sla_clocks, ticket_states`
 	}
 	if _, err := conn.Exec(ctx, `SET maintenance_work_mem = '256MB'`); err != nil {
 		return fmt.Errorf("seed: %w", err)

@@ -1,0 +1,70 @@
+package repository
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/cst-firenze/helpdesk/domain"
+)
+
+// stateRow is one validity range of a ticket's status and level (migration
+// 00012): the state held from ValidFrom until ValidTo, nil while current.
+// The ticket's fixed group columns come along, so as-of reports read this
+// table alone.
+type stateRow struct {
+	ID          int64 `gorm:"primaryKey"`
+	TicketID    int64
+	Status      string
+	Level       int
+	ValidFrom   time.Time
+	ValidTo     *time.Time
+	EnteCode    string
+	Service     string
+	Channel     string
+	OpenedAt    time.Time
+	OpenedYear  int
+	OpenedMonth int
+}
+
+func (stateRow) TableName() string { return "ticket_states" }
+
+// stateFrom is the range an event begins.
+func stateFrom(r ticketRow, ev domain.Event) stateRow {
+	return stateRow{
+		TicketID: r.ID, Status: string(ev.ToStatus), Level: int(ev.ToLevel), ValidFrom: utc(ev.At),
+		EnteCode: r.EnteCode, Service: r.Service, Channel: r.Channel,
+		OpenedAt: r.OpenedAt, OpenedYear: r.OpenedYear, OpenedMonth: r.OpenedMonth,
+	}
+}
+
+// statesOf are the ranges of a history, oldest first: each event that
+// changes the state ends the range before it.
+func statesOf(r ticketRow, events []domain.Event) []stateRow {
+	var out []stateRow
+	for _, ev := range events {
+		if !ev.ChangesState() {
+			continue
+		}
+		if n := len(out); n > 0 {
+			at := utc(ev.At)
+			out[n-1].ValidTo = &at
+		}
+		out = append(out, stateFrom(r, ev))
+	}
+	return out
+}
+
+// moveState closes the ticket's current range and begins the next when
+// the event changes its state; called inside the event's transaction.
+func moveState(db *gorm.DB, r ticketRow, ev domain.Event) error {
+	if !ev.ChangesState() {
+		return nil
+	}
+	if err := db.Model(&stateRow{}).Where("ticket_id = ? AND valid_to IS NULL", r.ID).
+		Update("valid_to", utc(ev.At)).Error; err != nil {
+		return translate(err)
+	}
+	next := stateFrom(r, ev)
+	return translate(db.Create(&next).Error)
+}
