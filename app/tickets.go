@@ -107,19 +107,21 @@ func (u *Tickets) Events(ctx context.Context, p domain.Principal, id int64) ([]d
 }
 
 // Apply carries out one action on a ticket under its row lock. version is
-// the version the caller read, or AnyVersion.
+// the version the caller read, or AnyVersion. The ticket is read once,
+// locked: who may see it and which calendar applies are decided on that
+// read. The calendar comes from the store's reference-data cache, which
+// reads outside the transaction (a pool connection, or SQLite's read pool).
 func (u *Tickets) Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error) {
-	t, err := u.Get(ctx, p, id)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	cal, err := u.store.Calendar(ctx, t.EnteCode)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
 	cmd := domain.Command{Action: a, By: p, At: u.now.read(), Body: body}
-	t, _, err = u.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
+	t, _, err := u.store.UpdateTicket(ctx, id, func(t *domain.Ticket) (domain.Event, error) {
+		if err := notFoundFor(p, t.EnteCode, "ticket", id); err != nil {
+			return domain.Event{}, err
+		}
 		if err := checkVersion(version, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
+			return domain.Event{}, err
+		}
+		cal, err := u.store.Calendar(ctx, t.EnteCode)
+		if err != nil {
 			return domain.Event{}, err
 		}
 		return t.Apply(cmd, cal)

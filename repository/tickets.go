@@ -2,11 +2,12 @@ package repository
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -45,6 +46,58 @@ type ticketRow struct {
 
 func (ticketRow) TableName() string { return "tickets" }
 
+// ticketColumns are the columns of tickets in the order of
+// (*ticketRow).fields. GORM maps ticketRow by reflection; the hot paths
+// (create, get, actions) read and write these two lists instead, so a new
+// column is added to ticketRow, here and in fields, and nowhere else.
+var ticketColumns = []string{"id", "ente_code", "subject", "description", "service", "channel", "level", "status",
+	"assignee_id", "opened_by", "opened_at", "opened_year", "opened_month", "updated_at", "closed_at", "reason",
+	"external_id", "version"}
+
+// fields points at r's fields in the order of ticketColumns, for Scan and
+// as statement arguments.
+func (r *ticketRow) fields() []any {
+	return []any{&r.ID, &r.EnteCode, &r.Subject, &r.Description, &r.Service, &r.Channel, &r.Level, &r.Status,
+		&r.AssigneeID, &r.OpenedBy, &r.OpenedAt, &r.OpenedYear, &r.OpenedMonth, &r.UpdatedAt, &r.ClosedAt, &r.Reason,
+		&r.ExternalID, &r.Version}
+}
+
+// ticketValues are r's column values, in the order of ticketColumns,
+// without the columns named in skip.
+func (r *ticketRow) values(skip ...string) (cols []string, vals []any) {
+	for i, f := range r.fields() {
+		if slices.Contains(skip, ticketColumns[i]) {
+			continue
+		}
+		cols = append(cols, ticketColumns[i])
+		vals = append(vals, pointee(f))
+	}
+	return cols, vals
+}
+
+// pointee is the value a field pointer of a row points at.
+func pointee(p any) any {
+	switch p := p.(type) {
+	case *int64:
+		return *p
+	case **int64:
+		return *p
+	case *int:
+		return *p
+	case *string:
+		return *p
+	case **string:
+		return *p
+	case *bool:
+		return *p
+	case *time.Time:
+		return *p
+	case **time.Time:
+		return *p
+	}
+	panic(fmt.Sprintf("pointee: unexpected field type %T", p))
+}
+
 type clockRow struct {
 	TicketID       int64  `gorm:"primaryKey"`
 	Code           string `gorm:"primaryKey"`
@@ -74,6 +127,21 @@ type eventRow struct {
 }
 
 func (eventRow) TableName() string { return "ticket_events" }
+
+// eventInsertColumns are the columns an event is inserted with, in the
+// order of (*eventRow).insertValues; the hot paths insert events with
+// these, GORM maps eventRow elsewhere.
+const eventInsertColumns = "ticket_id, action, actor_id, actor_name, at, body, internal, from_status, to_status, from_level, to_level"
+
+func (r *eventRow) insertValues() []any {
+	return []any{r.TicketID, r.Action, r.ActorID, r.ActorName, r.At, r.Body, r.Internal,
+		r.FromStatus, r.ToStatus, r.FromLevel, r.ToLevel}
+}
+
+// placeholders is "?, ?, ..." for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
 
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
@@ -189,19 +257,13 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 
 // createTicketOneStatement writes a ticket, its clocks and its opening
 // event in one PostgreSQL statement: one round trip instead of three, and
-// atomic without a transaction of its own. Keep its columns in step with
-// ticketRow, clockRow and eventRow.
+// atomic without a transaction of its own. Its columns come from
+// ticketColumns, clockRow and eventInsertColumns.
 func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event) (int64, error) {
 	r, ev := toTicketRow(t), toEventRow(opened)
+	cols, args := r.values("id")
 	var q strings.Builder
-	q.WriteString(`WITH t AS (
-    INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id,
-        opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-    RETURNING id
-)`)
-	args := []any{r.EnteCode, r.Subject, r.Description, r.Service, r.Channel, r.Level, r.Status, r.AssigneeID,
-		r.OpenedBy, r.OpenedAt, r.OpenedYear, r.OpenedMonth, r.UpdatedAt, r.ClosedAt, r.Reason, r.ExternalID, r.Version}
+	q.WriteString("WITH t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    VALUES (" + placeholders(len(cols)) + ")\n    RETURNING id\n)")
 	if len(t.Clocks) > 0 {
 		// VALUES does not take its types from the target columns: cast.
 		q.WriteString(`, c AS (
@@ -218,19 +280,36 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
 		q.WriteString(`) AS v
 )`)
 	}
+	evArgs := ev.insertValues()[1:] // the ticket id comes from t
 	q.WriteString(`, e AS (
-    INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal,
-        from_status, to_status, from_level, to_level)
-    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM t
+    INSERT INTO ticket_events (` + eventInsertColumns + `)
+    SELECT t.id, ` + placeholders(len(evArgs)) + ` FROM t
 )
 SELECT id FROM t`)
-	args = append(args, ev.Action, ev.ActorID, ev.ActorName, ev.At, ev.Body, ev.Internal,
-		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel)
 	var id int64
-	if err := db.Raw(q.String(), args...).Scan(&id).Error; err != nil {
-		return 0, translate(err)
+	err := scanOne(db.Raw(q.String(), append(args, evArgs...)...), &id)
+	return id, err
+}
+
+// scanOne reads the first row of a raw query into dest. Rows, unlike
+// Scan, neither formats the SQL for a logger (ExplainSQL) nor reflects
+// over dest; no row is not found.
+func scanOne(q *gorm.DB, dest ...any) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return translate(err)
 	}
-	return id, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		return translate(gorm.ErrRecordNotFound)
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return translate(err)
+	}
+	return translate(rows.Close())
 }
 
 func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
@@ -249,54 +328,63 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
-// ticketClockRow is a ticket joined with one of its clocks (nil fields
+// ticketClockSQL reads a ticket joined with each of its clocks (NULLs
 // when it has none), so that a ticket and its clocks come in one round
-// trip.
-type ticketClockRow struct {
-	Ticket             ticketRow `gorm:"embedded"`
-	ClockCode          *string
-	ClockTargetSeconds *int64
-	ClockBasis         *string
-	ClockStartedAt     *time.Time
-	ClockDeadline      *time.Time
-	ClockStoppedAt     *time.Time
-	ClockElapsed       *int64
-}
+// trip; the clock columns follow ticketColumns.
+var ticketClockSQL = "SELECT t." + strings.Join(ticketColumns, ", t.") +
+	", c.code, c.target_seconds, c.basis, c.started_at, c.deadline, c.stopped_at, c.elapsed_seconds" +
+	" FROM tickets t LEFT JOIN sla_clocks c ON c.ticket_id = t.id WHERE t.id = ? ORDER BY c.code"
 
-const ticketClockColumns = "t.*, c.code AS clock_code, c.target_seconds AS clock_target_seconds, c.basis AS clock_basis, " +
-	"c.started_at AS clock_started_at, c.deadline AS clock_deadline, c.stopped_at AS clock_stopped_at, c.elapsed_seconds AS clock_elapsed"
-
-// getTicket reads a ticket and its clocks in one query; lock holds the
-// ticket's row until the transaction ends.
+// getTicket reads a ticket and its clocks in one query, scanned without
+// reflection; lock holds the ticket's row until the transaction ends.
 func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, error) {
-	q := db.Table("tickets AS t").Select(ticketClockColumns).
-		Joins("LEFT JOIN sla_clocks c ON c.ticket_id = t.id").Where("t.id = ?", id).Order("c.code")
+	q := ticketClockSQL
 	if lock && s.postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "t"}})
+		q += " FOR UPDATE OF t"
 	}
-	var rows []ticketClockRow
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := db.Raw(q, id).Rows()
+	if err != nil {
 		return domain.Ticket{}, translate(err)
 	}
-	if len(rows) == 0 {
-		return domain.Ticket{}, notFound("ticket %d not found", id)
-	}
-	var clocks []clockRow
-	for _, r := range rows {
-		if r.ClockCode == nil {
+	defer rows.Close()
+	var (
+		r      ticketRow
+		clocks []clockRow
+		n      int
+	)
+	for rows.Next() {
+		var (
+			c                 clockRow
+			code, basis       *string
+			target, elapsed   *int64
+			started, deadline *time.Time
+			dest              = r.fields()
+		)
+		dest = append(dest, &code, &target, &basis, &started, &deadline, &c.StoppedAt, &elapsed)
+		if err := rows.Scan(dest...); err != nil {
+			return domain.Ticket{}, translate(err)
+		}
+		n++
+		if code == nil {
 			continue
 		}
-		clocks = append(clocks, clockRow{
-			TicketID: id, Code: *r.ClockCode, TargetSeconds: deref(r.ClockTargetSeconds), Basis: deref(r.ClockBasis),
-			StartedAt: deref(r.ClockStartedAt), Deadline: deref(r.ClockDeadline), StoppedAt: r.ClockStoppedAt,
-			ElapsedSeconds: deref(r.ClockElapsed),
-		})
+		c.TicketID, c.Code, c.TargetSeconds, c.Basis = id, *code, deref(target), deref(basis)
+		c.StartedAt, c.Deadline, c.ElapsedSeconds = deref(started), deref(deadline), deref(elapsed)
+		clocks = append(clocks, c)
 	}
-	return rows[0].Ticket.toDomain(clocks), nil
+	if err := rows.Err(); err != nil {
+		return domain.Ticket{}, translate(err)
+	}
+	if n == 0 {
+		return domain.Ticket{}, notFound("ticket %d not found", id)
+	}
+	return r.toDomain(clocks), nil
 }
 
 // UpdateTicket locks the ticket, lets fn change it and name the event that
-// records the change, and saves both in one transaction.
+// records the change, and saves both in one transaction: one locked read,
+// then on PostgreSQL one statement for the ticket, the clocks fn changed
+// and the event.
 func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Ticket) (domain.Event, error)) (domain.Ticket, domain.Event, error) {
 	var (
 		t  domain.Ticket
@@ -314,31 +402,69 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			return err
 		}
 		row := toTicketRow(t)
-		res := db.Model(&ticketRow{}).Where("id = ? AND version = ?", id, before).Select("*").Omit("id", "opened_year", "opened_month").Updates(&row)
-		if res.Error != nil {
-			return translate(res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return domain.Errorf(domain.CodePreconditionFailed, "ticket %d was changed by someone else; read it again", id)
-		}
+		cols, args := row.values("id", "opened_year", "opened_month")
+		set := strings.Join(cols, " = ?, ") + " = ?"
+		var changed []clockRow
 		for _, c := range t.Clocks {
 			cr := toClockRow(id, c)
 			if old, ok := stopped[cr.Code]; ok && sameStop(old, cr) {
 				continue // unchanged: an update would only cost a round trip and the rollup trigger
 			}
-			if err := db.Model(&clockRow{}).Where("ticket_id = ? AND code = ?", id, cr.Code).
-				Updates(map[string]any{"stopped_at": cr.StoppedAt, "elapsed_seconds": cr.ElapsedSeconds}).Error; err != nil {
+			changed = append(changed, cr)
+		}
+		er := toEventRow(ev)
+		if s.postgres {
+			ev.ID, err = updateTicketOneStatement(db, id, before, set, args, changed, er)
+			return err
+		}
+		res := db.Exec("UPDATE tickets SET "+set+" WHERE id = ? AND version = ?", append(args, id, before)...)
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return staleTicket(id)
+		}
+		for _, cr := range changed {
+			if err := db.Exec("UPDATE sla_clocks SET "+clockStopSet+" WHERE ticket_id = ? AND code = ?",
+				append(cr.stopValues(), id, cr.Code)...).Error; err != nil {
 				return translate(err)
 			}
 		}
-		er := toEventRow(ev)
-		if err := db.Create(&er).Error; err != nil {
-			return translate(err)
-		}
-		ev.ID = er.ID
-		return nil
+		vals := er.insertValues()
+		return scanOne(db.Raw("INSERT INTO ticket_events ("+eventInsertColumns+") VALUES ("+placeholders(len(vals))+") RETURNING id", vals...), &ev.ID)
 	})
 	return t, ev, err
+}
+
+// clockStopSet and (clockRow).stopValues are what an action may change in
+// a clock.
+const clockStopSet = "stopped_at = ?, elapsed_seconds = ?"
+
+func (r clockRow) stopValues() []any { return []any{r.StoppedAt, r.ElapsedSeconds} }
+
+func staleTicket(id int64) error {
+	return domain.Errorf(domain.CodePreconditionFailed, "ticket %d was changed by someone else; read it again", id)
+}
+
+// updateTicketOneStatement writes an action's ticket row, changed clocks
+// and event in one PostgreSQL statement; no row back means the version
+// moved under the lock (it cannot, but the check is what guards it).
+func updateTicketOneStatement(db *gorm.DB, id int64, before int, set string, args []any, clocks []clockRow, er eventRow) (int64, error) {
+	var q strings.Builder
+	q.WriteString("WITH u AS (UPDATE tickets SET " + set + " WHERE id = ? AND version = ? RETURNING id)")
+	args = append(args, id, before)
+	for i, cr := range clocks {
+		fmt.Fprintf(&q, ", c%d AS (UPDATE sla_clocks SET %s WHERE ticket_id = (SELECT id FROM u) AND code = ?)", i, clockStopSet)
+		args = append(args, append(cr.stopValues(), cr.Code)...)
+	}
+	vals := er.insertValues()[1:]
+	q.WriteString(", e AS (INSERT INTO ticket_events (" + eventInsertColumns + ") SELECT u.id, " + placeholders(len(vals)) + " FROM u RETURNING id) SELECT id FROM e")
+	var evID int64
+	err := scanOne(db.Raw(q.String(), append(args, vals...)...), &evID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return 0, staleTicket(id)
+	}
+	return evID, err
 }
 
 // clockStops records each clock's stop as it was read, so that only the
