@@ -72,7 +72,7 @@ var envVars = [][3]string{
 	{"HELPDESK_SHUTDOWN_TIMEOUT", "20s", "then wait this long for in-flight requests"},
 	{"HELPDESK_METRICS_ADDR", "off", "serve Prometheus /metrics on this separate address"},
 	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
-	{"HELPDESK_MEMORY_LIMIT", "64MiB", "soft memory limit of the Go runtime, with GOGC=400; off for Go's defaults"},
+	{"HELPDESK_MEMORY_LIMIT", "48MiB", "soft memory limit of the Go runtime, with GOGC=400; off for Go's defaults"},
 }
 
 func usage(w io.Writer) {

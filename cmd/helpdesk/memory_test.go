@@ -21,7 +21,7 @@ func TestMemoryLimitSetting(t *testing.T) {
 	for _, tc := range []struct {
 		env  func(string) string
 		want int64
-	}{{env(), 64 << 20}, {env("HELPDESK_MEMORY_LIMIT", "200MiB"), 200 << 20}, {env("HELPDESK_MEMORY_LIMIT", "100MB"), 100e6}} {
+	}{{env(), 48 << 20}, {env("HELPDESK_MEMORY_LIMIT", "200MiB"), 200 << 20}, {env("HELPDESK_MEMORY_LIMIT", "100MB"), 100e6}} {
 		debug.SetGCPercent(100)
 		if _, err := setMemoryLimit(tc.env); err != nil {
 			t.Fatal(err)
