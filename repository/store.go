@@ -221,6 +221,9 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
+	if l := pendingCreate(ctx); l != nil {
+		return l.begin()
+	}
 	return s.db.WithContext(ctx)
 }
 
@@ -228,6 +231,12 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 // context fn receives join it.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	if l := pendingCreate(ctx); l != nil {
+		if tx := l.begin(); tx.Error != nil {
+			return translate(tx.Error)
+		}
 		return fn(ctx)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -233,8 +233,17 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
+	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil && s.postgres {
+		// Inside Idempotent, before anything else was written: take the
+		// id now and let Idempotent write the ticket with its key.
+		if err := scanOne(s.db.WithContext(ctx).Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID); err != nil {
+			return t, err
+		}
+		l.ticket, l.opened = &t, opened
+		return t, nil
+	}
 	if s.postgres {
-		id, err := createTicketOneStatement(s.conn(ctx), t, opened)
+		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
 		t.ID = id
 		return t, err
 	}
@@ -258,12 +267,32 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 // createTicketOneStatement writes a ticket, its clocks and its opening
 // event in one PostgreSQL statement: one round trip instead of three, and
 // atomic without a transaction of its own. Its columns come from
-// ticketColumns, clockRow and eventInsertColumns.
-func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event) (int64, error) {
+// ticketColumns, clockRow and eventInsertColumns. With key, the ticket
+// (whose id was taken from the sequence) is written only if the key's
+// row is: no row back means the key already exists.
+func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event, key *idempotencyRow) (int64, error) {
 	r, ev := toTicketRow(t), toEventRow(opened)
-	cols, args := r.values("id")
 	var q strings.Builder
-	q.WriteString("WITH t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    VALUES (" + placeholders(len(cols)) + ")\n    RETURNING id\n)")
+	var cols []string
+	var args []any
+	if key == nil {
+		if t.ID == 0 {
+			cols, args = r.values("id")
+		} else { // an id taken from the sequence already (lazyTx)
+			cols, args = r.values()
+		}
+		q.WriteString("WITH t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    VALUES (" + placeholders(len(cols)) + ")\n    RETURNING id\n)")
+	} else {
+		q.WriteString(`WITH k AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, status, location, body, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING RETURNING 1
+)`)
+		args = []any{key.Scope, key.Key, key.RequestHash, key.Status, key.Location, key.Body, key.CreatedAt}
+		var vals []any
+		cols, vals = r.values()
+		args = append(args, vals...)
+		q.WriteString(", t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    SELECT " + placeholders(len(cols)) + " WHERE EXISTS (SELECT 1 FROM k)\n    RETURNING id\n)")
+	}
 	if len(t.Clocks) > 0 {
 		// VALUES does not take its types from the target columns: cast.
 		q.WriteString(`, c AS (
