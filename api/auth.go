@@ -80,21 +80,39 @@ func (s *Server) issueAccess(u domain.User) (string, error) {
 // parseAccess verifies an access token: HS256 only, issuer, audience and
 // expiry required and checked, with a small leeway for clock skew.
 func (s *Server) parseAccess(token string) (domain.Principal, int, error) {
+	now := s.cfg.Now()
+	if v, ok := s.verified.get(token, now); ok {
+		return v.p, v.sv, nil
+	}
+	p, sv, exp, err := s.verifyAccess(token)
+	if err == nil {
+		s.verified.put(token, verifiedToken{p: p, sv: sv, expires: exp.Add(accessLeeway)}, now)
+	}
+	return p, sv, err
+}
+
+// accessLeeway is the clock skew allowed on an access token's times.
+const accessLeeway = 30 * time.Second
+
+// verifyAccess checks an access token's signature and claims and returns
+// its principal, session version and expiry.
+func (s *Server) verifyAccess(token string) (domain.Principal, int, time.Time, error) {
 	var claims accessClaims
 	_, err := jwt.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) { return s.cfg.JWTSecret, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithIssuer(s.cfg.Issuer), jwt.WithAudience(s.cfg.Audience),
-		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(30*time.Second),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(), jwt.WithLeeway(accessLeeway),
 		jwt.WithTimeFunc(s.cfg.Now),
 	)
 	if err != nil {
-		return domain.Principal{}, 0, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid: %s", tokenProblem(err))
+		return domain.Principal{}, 0, time.Time{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid: %s", tokenProblem(err))
 	}
 	id, perr := strconv.ParseInt(claims.Subject, 10, 64)
 	if perr != nil || claims.Use != "access" || !claims.Role.Valid() {
-		return domain.Principal{}, 0, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid")
+		return domain.Principal{}, 0, time.Time{}, domain.Errorf(domain.CodeUnauthenticated, "the access token is not valid")
 	}
-	return domain.Principal{UserID: id, Username: claims.Name, Role: claims.Role, Level: claims.Level, EnteCode: claims.Ente}, claims.SV, nil
+	p := domain.Principal{UserID: id, Username: claims.Name, Role: claims.Role, Level: claims.Level, EnteCode: claims.Ente}
+	return p, claims.SV, claims.ExpiresAt.Time, nil
 }
 
 // tokenProblem names what is wrong with a token without echoing it.

@@ -107,6 +107,7 @@ type Server struct {
 	rome      *time.Location
 	policies  map[string]Policy
 	draining  atomic.Bool
+	verified  tokenCache // access tokens already verified, until they expire
 
 	// The use cases the handlers call.
 	tickets       *app.Tickets

@@ -113,7 +113,10 @@ func (u *Tickets) Events(ctx context.Context, p domain.Principal, id int64) ([]d
 }
 
 // Apply carries out one action on a ticket under its row lock. version is
-// the version the caller read, or AnyVersion.
+// the version the caller read, or AnyVersion. The ticket is read once,
+// locked: who may see it and which calendar applies are decided on that
+// read. The calendar comes from the store's reference-data cache, which
+// reads outside the transaction (a pool connection, or SQLite's read pool).
 func (u *Tickets) Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error) {
 	return u.apply(ctx, p, id, domain.Command{Action: a, Body: body}, version)
 }
@@ -125,17 +128,16 @@ func (u *Tickets) Wait(ctx context.Context, p domain.Principal, id int64, w doma
 }
 
 func (u *Tickets) apply(ctx context.Context, p domain.Principal, id int64, cmd domain.Command, version int) (domain.Ticket, error) {
-	t, err := u.Get(ctx, p, id)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
-	cal, err := u.store.Calendar(ctx, t.EnteCode)
-	if err != nil {
-		return domain.Ticket{}, err
-	}
 	cmd.By, cmd.At = p, u.now.read()
-	t, _, err = u.store.UpdateTicket(ctx, t.ID, func(t *domain.Ticket) (domain.Event, error) {
+	t, _, err := u.store.UpdateTicket(ctx, id, func(t *domain.Ticket) (domain.Event, error) {
+		if err := notFoundFor(p, t.EnteCode, "ticket", id); err != nil {
+			return domain.Event{}, err
+		}
 		if err := checkVersion(version, t.Version, fmt.Sprintf("ticket %d", t.ID)); err != nil {
+			return domain.Event{}, err
+		}
+		cal, err := u.store.Calendar(ctx, t.EnteCode)
+		if err != nil {
 			return domain.Event{}, err
 		}
 		return t.Apply(cmd, cal)

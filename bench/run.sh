@@ -12,8 +12,9 @@
 #   BENCH_TICKETS    tickets to seed (default 1000000, at most 1000000)
 #   BENCH_DURATION   measured seconds per operation and per pgbench run (default 15)
 #   BENCH_CLIENTS    concurrent clients for the API and pgbench (default 8)
-#   BENCH_OPS        loadgen operations (default create,get,list,take,stats,annual)
+#   BENCH_OPS        loadgen operations (default create,get,list,take,resolve,stats,annual,entemonth)
 #   BENCH_PORT       server port on 127.0.0.1 (default 18080)
+#   BENCH_SQLITE_PORT port of the second server, on SQLite, for get beside creates (default 18090; 0 skips it)
 #   BENCH_DB         database name (default helpdesk_bench; dropped and recreated)
 #   BENCH_PGUSER / BENCH_PGPASSWORD   role with CREATEDB (default helpdesk / helpdesk)
 #   BENCH_PGSSLMODE  sslmode of the server and of pgbench (default disable)
@@ -27,8 +28,9 @@ cd "$(dirname "$0")/.."
 TICKETS=${BENCH_TICKETS:-1000000}
 DURATION=${BENCH_DURATION:-15}
 CLIENTS=${BENCH_CLIENTS:-8}
-OPS=${BENCH_OPS:-create,get,list,take,stats,annual}
+OPS=${BENCH_OPS:-create,get,list,take,resolve,stats,annual,entemonth}
 PORT=${BENCH_PORT:-18080}
+SQLITE_PORT=${BENCH_SQLITE_PORT:-18090}
 DB=${BENCH_DB:-helpdesk_bench}
 # The server and pgbench connect the same way: over loopback without TLS
 # (libpq and pgx would otherwise negotiate TLS, which costs the server
@@ -44,8 +46,13 @@ exec > >(tee -a "$RESULTS") 2>&1
 
 WORK=$(mktemp -d /tmp/helpdesk-bench.XXXXXX)
 SERVER_PID=
+LITE_PID=
 cleanup() {
 	local rc=$?
+	if [[ -n $LITE_PID ]] && kill -0 "$LITE_PID" 2>/dev/null; then
+		kill -TERM "$LITE_PID" 2>/dev/null || true
+		for _ in $(seq 1 50); do kill -0 "$LITE_PID" 2>/dev/null || break; sleep 0.2; done
+	fi
 	if [[ -n $SERVER_PID ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
 		kill -TERM "$SERVER_PID" 2>/dev/null || true
 		for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.2; done
@@ -117,14 +124,21 @@ SERVER_ENV=(HELPDESK_ADDR="127.0.0.1:$PORT" HELPDESK_DATABASE_URL="$DBURL" HELPD
 [[ ${BENCH_PPROF:-0} == 1 ]] && SERVER_ENV+=(HELPDESK_PPROF_ADDR=127.0.0.1:6060)
 # shellcheck disable=SC2206 # BENCH_SERVER_ENV is a list of words on purpose
 SERVER_ENV+=(${BENCH_SERVER_ENV:-})
+# ready PORT PID LOG waits for a server's /readyz, showing its log if it
+# dies or does not become ready.
+ready() {
+	for _ in $(seq 1 120); do
+		curl -fsS "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0
+		kill -0 "$2" 2>/dev/null || { cat "$3"; exit 1; }
+		sleep 0.5
+	done
+	echo "server on port $1 did not become ready"
+	cat "$3"
+	exit 1
+}
 env "${SERVER_ENV[@]}" "$WORK/helpdesk" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 1 120); do
-	curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break
-	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/server.log"; exit 1; }
-	sleep 0.5
-done
-curl -fsS "http://127.0.0.1:$PORT/readyz" >/dev/null || { echo "server did not become ready"; cat "$WORK/server.log"; exit 1; }
+ready "$PORT" "$SERVER_PID" "$WORK/server.log"
 echo "server pid $SERVER_PID ready ($(env "${SERVER_ENV[@]}" "$WORK/helpdesk" version))"
 
 say "(d) seed $TICKETS tickets"
@@ -206,6 +220,26 @@ if grep -q '^run: create ' "$WORK/loadgen.out"; then
 		printf "  the create transaction alone reaches %.1f%% of the single-row insert ceiling;\n", 100 * tx / ins
 		printf "  the API reaches %.1f%% of the create transaction (%.0f of %.0f per second)\n", 100 * api / tx, api, tx }'
 	rm -f "$WORK"/pgb_create_tx.[0-9]*
+fi
+
+if [[ $SQLITE_PORT != 0 ]]; then
+	say "(f3) SQLite, the default: get with $CLIENTS clients while one client creates"
+	# A fresh SQLite file: create fills it for a window, then getmix reads
+	# with $CLIENTS clients (half of them the tickets just made) while one
+	# more client keeps creating. The read pool must keep reads off the
+	# writer: no errors, and the target is >= 5000 req/s.
+	LITE_ENV=(HELPDESK_ADDR="127.0.0.1:$SQLITE_PORT" HELPDESK_DATABASE_URL="$WORK/lite.db" HELPDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD"
+		HELPDESK_LOG_LEVEL=warn HELPDESK_JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '/+=')")
+	# shellcheck disable=SC2206
+	LITE_ENV+=(${BENCH_SERVER_ENV:-})
+	env "${LITE_ENV[@]}" "$WORK/helpdesk" serve >"$WORK/lite.log" 2>&1 &
+	LITE_PID=$!
+	ready "$SQLITE_PORT" "$LITE_PID" "$WORK/lite.log"
+	timeout $((DURATION * 4 + 120)) "$WORK/loadgen" run -url "http://127.0.0.1:$SQLITE_PORT" -user admin -password "$ADMIN_PASSWORD" \
+		-c "$CLIENTS" -d "${DURATION}s" -ops create,getmix -pid "$LITE_PID" | tee "$WORK/lite.out"
+	kill -TERM "$LITE_PID" 2>/dev/null || true
+	wait "$LITE_PID" 2>/dev/null || true
+	LITE_PID=
 fi
 
 say "(g) notes"

@@ -34,6 +34,21 @@ func rolledUp(dims []domain.Dimension) bool {
 	return true
 }
 
+// rollupOf names the rollup table that has every dimension, or "":
+// ticket_counts, or ticket_month_counts (migration 00014) when months are
+// asked for.
+func rollupOf(dims []domain.Dimension) string {
+	if rolledUp(dims) {
+		return "ticket_counts"
+	}
+	for _, d := range dims {
+		if d != domain.DimLevel && d != domain.DimStatus && d != domain.DimEnte && d != domain.DimMonth {
+			return ""
+		}
+	}
+	return "ticket_month_counts"
+}
+
 // statusOrder sorts statuses as the report lists them, not alphabetically.
 const statusOrder = "CASE status WHEN 'nuovo' THEN 0 WHEN 'aperto' THEN 1 WHEN 'risolto' THEN 2 ELSE 3 END"
 
@@ -141,10 +156,14 @@ func (s *Store) TicketStats(ctx context.Context, q domain.TicketStatsQuery) ([]d
 		where []string
 		args  []any
 	)
-	rolled := wholeYears(q.From, q.To) && rolledUp(q.GroupBy)
+	rollup := rollupOf(q.GroupBy)
+	if q.AsOf != nil && rollup != "ticket_counts" {
+		rollup = "" // asOfCounts corrects the yearly rollup only
+	}
+	rolled := wholeYears(q.From, q.To) && rollup != ""
 	table, n := "tickets", "1"
 	if rolled {
-		table, n = "ticket_counts", "n"
+		table, n = rollup, "n"
 		if q.From != nil {
 			where, args = append(where, "opened_year >= ?"), append(args, q.From.In(rome).Year())
 		}

@@ -197,7 +197,7 @@ func TestRollupsAgreeWithTheTickets(t *testing.T) {
 				from, to := rome(years[0], 1, 1, 0, 0), rome(years[1], 1, 1, 0, 0)
 				lf, lt := from.Add(time.Microsecond), to.Add(time.Microsecond)
 				for _, ente := range []string{"", "firenze"} {
-					for _, g := range [][]domain.Dimension{nil, {"level"}, {"status"}, {"ente"}, {"ente", "status", "level"}} {
+					for _, g := range [][]domain.Dimension{nil, {"level"}, {"status"}, {"ente"}, {"ente", "status", "level"}, {"month"}, {"ente", "month"}, {"month", "status", "level"}} {
 						rolled, err1 := s.TicketStats(ctx, domain.TicketStatsQuery{From: &from, To: &to, EnteCode: ente, GroupBy: g})
 						live, err2 := s.TicketStats(ctx, domain.TicketStatsQuery{From: &lf, To: &lt, EnteCode: ente, GroupBy: g})
 						if err1 != nil || err2 != nil {
@@ -229,6 +229,10 @@ func TestRollupsAgreeWithTheTickets(t *testing.T) {
 			actAt(t, s, x.ID, domain.ActionResolve, rome(2018, 2, 1, 9, 0))
 		}
 		check("after resolving every open ticket")
+		if len(tk.Tickets) > 0 {
+			actAt(t, s, tk.Tickets[0].ID, domain.ActionReopen, rome(2018, 2, 2, 9, 0))
+			check("after reopening one")
+		}
 	})
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/cst-firenze/helpdesk/api"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/repository"
+	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
 // TestSecondProcessOnSQLiteIsRefused: a second store on the same SQLite
@@ -102,5 +103,49 @@ func TestEmptyDatabaseURLIsRefused(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("got %d files created, want none", len(entries))
+	}
+}
+
+// TestSQLiteReadsDoNotWaitForTheWriter: while a long transaction holds
+// SQLite's one writer (an import, say), reads and the readiness ping are
+// answered from the read pool and see what was committed before it; the
+// transaction's own writes appear once it commits.
+func TestSQLiteReadsDoNotWaitForTheWriter(t *testing.T) {
+	s := repotest.SQLite(t)
+	tk := openTicket(t, s, time.Date(2026, 3, 27, 9, 0, 0, 0, time.UTC))
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error, 1)
+	go func() {
+		done <- s.InTx(ctx, func(ctx context.Context) error {
+			if _, _, err := s.UpdateTicket(ctx, tk.ID, func(t *domain.Ticket) (domain.Event, error) {
+				t.Subject = "Stampante guasta"
+				t.Version++
+				return domain.Event{TicketID: t.ID, Action: domain.ActionNote, At: time.Now(), Body: "nota"}, nil
+			}); err != nil {
+				return err
+			}
+			close(holding)
+			<-release
+			return nil
+		})
+	}()
+	<-holding
+	quick, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if err := s.Ping(quick); err != nil {
+		t.Errorf("ping while the writer is held: %v", err)
+	}
+	got, err := s.GetTicket(quick, tk.ID)
+	if err != nil || got.Subject != "Stampante" {
+		t.Errorf("read while the writer is held: %q, %v; want the committed subject at once", got.Subject, err)
+	}
+	if _, err := s.ListTickets(quick, domain.TicketFilter{Limit: 10}); err != nil {
+		t.Errorf("list while the writer is held: %v", err)
+	}
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.GetTicket(ctx, tk.ID); err != nil || got.Subject != "Stampante guasta" {
+		t.Errorf("after commit: %q, %v", got.Subject, err)
 	}
 }

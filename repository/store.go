@@ -31,7 +31,8 @@ import (
 // Store is the GORM-backed store of every aggregate.
 type Store struct {
 	db       *gorm.DB
-	sqlDB    *sql.DB
+	sqlDB    *sql.DB // PostgreSQL: the pool; SQLite: the one writer connection
+	readDB   *sql.DB // SQLite on a file: the read pool (nil otherwise)
 	postgres bool
 	refs     refCache
 	sessions sessionCache
@@ -93,19 +94,77 @@ func Open(url string) (*Store, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
 		// SQLite allows one writer; a single connection serialises
-		// transactions instead of failing them with SQLITE_BUSY.
+		// transactions instead of failing them with SQLITE_BUSY, and
+		// _txlock=immediate takes the write lock at BEGIN, so a transaction
+		// never fails halfway when it first writes.
 		sqlDB.SetMaxOpenConns(1)
 	}
 	s.db, s.sqlDB = db, sqlDB
+	if !s.postgres && !sqliteInMemory(url) {
+		if err := s.openReadPool(url); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
+// sqliteReaders is the size of SQLite's read pool. WAL lets readers run
+// beside the writer and each other, each on its own snapshot. Each has a
+// page cache of 1 MiB (cache_size -1024) outside the Go heap, so that the
+// pool adds little to the resident size: the OS caches the file anyway.
+const sqliteReaders = 4
+
+// openReadPool gives SQLite reads their own connections (query_only, so a
+// write routed there by mistake fails loudly), so that a long import or
+// report holding the writer does not block gets, lists and /readyz. The
+// writer connects first: it puts the file in WAL mode, which readers need.
+func (s *Store) openReadPool(url string) error {
+	if err := s.sqlDB.Ping(); err != nil {
+		return fmt.Errorf("open database: %w", translate(err))
+	}
+	r, err := sql.Open(sqlite.DriverName, sqliteReadDSN(url))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(sqliteReaders)
+	r.SetMaxIdleConns(sqliteReaders)
+	s.readDB = r
+	// Reads outside a transaction (GORM's Query and Row callbacks: Find,
+	// Take, Count, Raw(...).Scan) go to the read pool; in a transaction,
+	// Statement.ConnPool is the *sql.Tx and stays. Writes keep the writer.
+	route := func(db *gorm.DB) {
+		if db.Statement.ConnPool == s.sqlDB {
+			db.Statement.ConnPool = s.readDB
+		}
+	}
+	if err := s.db.Callback().Query().Before("gorm:query").Register("helpdesk:read_pool", route); err != nil {
+		return err
+	}
+	return s.db.Callback().Row().Before("gorm:row").Register("helpdesk:read_pool", route)
+}
+
+// sqliteInMemory reports whether a SQLite URL names an in-memory database,
+// which exists per connection and so cannot have a read pool.
+func sqliteInMemory(url string) bool {
+	path, _, _ := strings.Cut(strings.TrimPrefix(url, "file:"), "?")
+	return path == "" || strings.HasPrefix(path, ":memory:") || strings.Contains(url, "mode=memory")
+}
+
 func sqliteDSN(path string) string {
+	return withParams(path, "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)&_txlock=immediate")
+}
+
+func sqliteReadDSN(path string) string {
+	return withParams(path, "_pragma=busy_timeout(5000)&_pragma=query_only(1)&_pragma=cache_size(-1024)")
+}
+
+func withParams(path, params string) string {
 	sep := "?"
 	if strings.Contains(path, "?") {
 		sep = "&"
 	}
-	return path + sep + "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(NORMAL)"
+	return path + sep + params
 }
 
 // Migrate applies the embedded migrations of the store's dialect.
@@ -132,6 +191,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // Close closes the connection pool and releases the SQLite lock.
 func (s *Store) Close() error {
 	err := s.sqlDB.Close()
+	if s.readDB != nil {
+		err = errors.Join(err, s.readDB.Close())
+	}
 	s.unlock()
 	return err
 }
@@ -143,8 +205,12 @@ func (s *Store) unlock() {
 	}
 }
 
-// Ping checks that the database answers.
+// Ping checks that the database answers; on SQLite it asks the read pool,
+// so readiness does not wait behind a long write.
 func (s *Store) Ping(ctx context.Context) error {
+	if s.readDB != nil {
+		return translate(s.readDB.PingContext(ctx))
+	}
 	return translate(s.sqlDB.PingContext(ctx))
 }
 
@@ -155,6 +221,9 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
 		return tx
 	}
+	if l := pendingCreate(ctx); l != nil {
+		return l.begin()
+	}
 	return s.db.WithContext(ctx)
 }
 
@@ -162,6 +231,12 @@ func (s *Store) conn(ctx context.Context) *gorm.DB {
 // context fn receives join it.
 func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
 	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	if l := pendingCreate(ctx); l != nil {
+		if tx := l.begin(); tx.Error != nil {
+			return translate(tx.Error)
+		}
 		return fn(ctx)
 	}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -2,11 +2,12 @@ package repository
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -46,6 +47,58 @@ type ticketRow struct {
 }
 
 func (ticketRow) TableName() string { return "tickets" }
+
+// ticketColumns are the columns of tickets in the order of
+// (*ticketRow).fields. GORM maps ticketRow by reflection; the hot paths
+// (create, get, actions) read and write these two lists instead, so a new
+// column is added to ticketRow, here and in fields, and nowhere else.
+var ticketColumns = []string{"id", "ente_code", "subject", "description", "service", "channel", "level", "status",
+	"assignee_id", "opened_by", "opened_at", "opened_year", "opened_month", "updated_at", "closed_at", "reason",
+	"external_id", "version", "entered_at", "waiting_since", "waiting_on", "wait_until", "wait_reason"}
+
+// fields points at r's fields in the order of ticketColumns, for Scan and
+// as statement arguments.
+func (r *ticketRow) fields() []any {
+	return []any{&r.ID, &r.EnteCode, &r.Subject, &r.Description, &r.Service, &r.Channel, &r.Level, &r.Status,
+		&r.AssigneeID, &r.OpenedBy, &r.OpenedAt, &r.OpenedYear, &r.OpenedMonth, &r.UpdatedAt, &r.ClosedAt, &r.Reason,
+		&r.ExternalID, &r.Version, &r.EnteredAt, &r.Wait.WaitingSince, &r.Wait.WaitingOn, &r.Wait.WaitUntil, &r.Wait.WaitReason}
+}
+
+// ticketValues are r's column values, in the order of ticketColumns,
+// without the columns named in skip.
+func (r *ticketRow) values(skip ...string) (cols []string, vals []any) {
+	for i, f := range r.fields() {
+		if slices.Contains(skip, ticketColumns[i]) {
+			continue
+		}
+		cols = append(cols, ticketColumns[i])
+		vals = append(vals, pointee(f))
+	}
+	return cols, vals
+}
+
+// pointee is the value a field pointer of a row points at.
+func pointee(p any) any {
+	switch p := p.(type) {
+	case *int64:
+		return *p
+	case **int64:
+		return *p
+	case *int:
+		return *p
+	case *string:
+		return *p
+	case **string:
+		return *p
+	case *bool:
+		return *p
+	case *time.Time:
+		return *p
+	case **time.Time:
+		return *p
+	}
+	panic(fmt.Sprintf("pointee: unexpected field type %T", p))
+}
 
 // waitingCols are the columns of a wait ("in attesa"), on tickets and
 // interventions alike.
@@ -144,6 +197,21 @@ type eventRow struct {
 }
 
 func (eventRow) TableName() string { return "ticket_events" }
+
+// eventInsertColumns are the columns an event is inserted with, in the
+// order of (*eventRow).insertValues; the hot paths insert events with
+// these, GORM maps eventRow elsewhere.
+const eventInsertColumns = "ticket_id, action, actor_id, actor_name, at, body, internal, from_status, to_status, from_level, to_level, entered_at, waiting_on, wait_until"
+
+func (r *eventRow) insertValues() []any {
+	return []any{r.TicketID, r.Action, r.ActorID, r.ActorName, r.At, r.Body, r.Internal,
+		r.FromStatus, r.ToStatus, r.FromLevel, r.ToLevel, r.EnteredAt, r.WaitingOn, r.WaitUntil}
+}
+
+// placeholders is "?, ?, ..." for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
 
 func utc(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
@@ -249,8 +317,17 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
+	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil && s.postgres {
+		// Inside Idempotent, before anything else was written: take the
+		// id now and let Idempotent write the ticket with its key.
+		if err := scanOne(s.db.WithContext(ctx).Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID); err != nil {
+			return t, err
+		}
+		l.ticket, l.opened = &t, opened
+		return t, nil
+	}
 	if s.postgres {
-		id, err := createTicketOneStatement(s.conn(ctx), t, opened)
+		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
 		t.ID = id
 		return t, err
 	}
@@ -277,19 +354,34 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 
 // createTicketOneStatement writes a ticket, its clocks, its opening event
 // and its first state range in one PostgreSQL statement: one round trip
-// instead of four, and atomic without a transaction of its own. Keep its
-// columns in step with ticketRow, clockRow, eventRow and stateRow.
-func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event) (int64, error) {
+// instead of four, and atomic without a transaction of its own. Its
+// columns come from ticketColumns, clockRow, eventInsertColumns and
+// stateRow. With key, the ticket
+// (whose id was taken from the sequence) is written only if the key's
+// row is: no row back means the key already exists.
+func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event, key *idempotencyRow) (int64, error) {
 	r, ev := toTicketRow(t), toEventRow(opened)
 	var q strings.Builder
-	q.WriteString(`WITH t AS (
-    INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id,
-        opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version, entered_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz)
-    RETURNING id
+	var cols []string
+	var args []any
+	if key == nil {
+		if t.ID == 0 {
+			cols, args = r.values("id")
+		} else { // an id taken from the sequence already (lazyTx)
+			cols, args = r.values()
+		}
+		q.WriteString("WITH t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    VALUES (" + placeholders(len(cols)) + ")\n    RETURNING id\n)")
+	} else {
+		q.WriteString(`WITH k AS (
+    INSERT INTO idempotency_keys (scope, key, request_hash, location, body, created_at)
+    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING RETURNING 1
 )`)
-	args := []any{r.EnteCode, r.Subject, r.Description, r.Service, r.Channel, r.Level, r.Status, r.AssigneeID,
-		r.OpenedBy, r.OpenedAt, r.OpenedYear, r.OpenedMonth, r.UpdatedAt, r.ClosedAt, r.Reason, r.ExternalID, r.Version, r.EnteredAt}
+		args = []any{key.Scope, key.Key, key.RequestHash, key.Location, key.Body, key.CreatedAt}
+		var vals []any
+		cols, vals = r.values()
+		args = append(args, vals...)
+		q.WriteString(", t AS (\n    INSERT INTO tickets (" + strings.Join(cols, ", ") + ")\n    SELECT " + placeholders(len(cols)) + " WHERE EXISTS (SELECT 1 FROM k)\n    RETURNING id\n)")
+	}
 	if len(t.Clocks) > 0 {
 		// VALUES does not take its types from the target columns: cast.
 		q.WriteString(`, c AS (
@@ -306,10 +398,10 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
 		q.WriteString(`) AS v
 )`)
 	}
+	evArgs := ev.insertValues()[1:] // the ticket id comes from t
 	q.WriteString(`, e AS (
-    INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal,
-        from_status, to_status, from_level, to_level, entered_at)
-    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::timestamptz FROM t
+    INSERT INTO ticket_events (` + eventInsertColumns + `)
+    SELECT t.id, ` + placeholders(len(evArgs)) + ` FROM t
 ), s AS (
     INSERT INTO ticket_states (ticket_id, status, level, valid_from, ente_code, service, channel,
         opened_at, opened_year, opened_month)
@@ -317,14 +409,31 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event)
 )
 SELECT id FROM t`)
 	st := stateFrom(r, opened)
-	args = append(args, ev.Action, ev.ActorID, ev.ActorName, ev.At, ev.Body, ev.Internal,
-		ev.FromStatus, ev.ToStatus, ev.FromLevel, ev.ToLevel, ev.EnteredAt,
-		st.Status, st.Level, st.ValidFrom, st.EnteCode, st.Service, st.Channel, st.OpenedAt, st.OpenedYear, st.OpenedMonth)
+	evArgs = append(evArgs, st.Status, st.Level, st.ValidFrom, st.EnteCode, st.Service, st.Channel, st.OpenedAt, st.OpenedYear, st.OpenedMonth)
 	var id int64
-	if err := db.Raw(q.String(), args...).Scan(&id).Error; err != nil {
-		return 0, translate(err)
+	err := scanOne(db.Raw(q.String(), append(args, evArgs...)...), &id)
+	return id, err
+}
+
+// scanOne reads the first row of a raw query into dest. Rows, unlike
+// Scan, neither formats the SQL for a logger (ExplainSQL) nor reflects
+// over dest; no row is not found.
+func scanOne(q *gorm.DB, dest ...any) error {
+	rows, err := q.Rows()
+	if err != nil {
+		return translate(err)
 	}
-	return id, nil
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return translate(err)
+		}
+		return translate(gorm.ErrRecordNotFound)
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return translate(err)
+	}
+	return translate(rows.Close())
 }
 
 func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
@@ -343,63 +452,67 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
-// ticketClockRow is a ticket joined with one of its clocks (nil fields
+// ticketClockSQL reads a ticket joined with each of its clocks (NULLs
 // when it has none), so that a ticket and its clocks come in one round
-// trip.
-type ticketClockRow struct {
-	Ticket             ticketRow `gorm:"embedded"`
-	ClockCode          *string
-	ClockTargetSeconds *int64
-	ClockBasis         *string
-	ClockStartedAt     *time.Time
-	ClockDeadline      *time.Time
-	ClockStoppedAt     *time.Time
-	ClockElapsed       *int64
-	ClockPausedSince   *time.Time
-	ClockPauseUntil    *time.Time
-	ClockPauseUntilSec *int64
-	ClockPauseUntilDl  *time.Time
-	ClockPausedSeconds *int64
-}
+// trip; the clock columns follow ticketColumns.
+var ticketClockSQL = "SELECT t." + strings.Join(ticketColumns, ", t.") +
+	", c.code, c.target_seconds, c.basis, c.started_at, c.deadline, c.stopped_at, c.elapsed_seconds" +
+	", c.paused_since, c.pause_until, c.pause_until_seconds, c.pause_until_deadline, c.paused_seconds" +
+	" FROM tickets t LEFT JOIN sla_clocks c ON c.ticket_id = t.id WHERE t.id = ? ORDER BY c.code"
 
-const ticketClockColumns = "t.*, c.code AS clock_code, c.target_seconds AS clock_target_seconds, c.basis AS clock_basis, " +
-	"c.started_at AS clock_started_at, c.deadline AS clock_deadline, c.stopped_at AS clock_stopped_at, c.elapsed_seconds AS clock_elapsed, " +
-	"c.paused_since AS clock_paused_since, c.pause_until AS clock_pause_until, c.pause_until_seconds AS clock_pause_until_sec, " +
-	"c.pause_until_deadline AS clock_pause_until_dl, c.paused_seconds AS clock_paused_seconds"
-
-// getTicket reads a ticket and its clocks in one query; lock holds the
-// ticket's row until the transaction ends.
+// getTicket reads a ticket and its clocks in one query, scanned without
+// reflection; lock holds the ticket's row until the transaction ends.
 func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, error) {
-	q := db.Table("tickets AS t").Select(ticketClockColumns).
-		Joins("LEFT JOIN sla_clocks c ON c.ticket_id = t.id").Where("t.id = ?", id).Order("c.code")
+	q := ticketClockSQL
 	if lock && s.postgres {
-		q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "t"}})
+		q += " FOR UPDATE OF t"
 	}
-	var rows []ticketClockRow
-	if err := q.Scan(&rows).Error; err != nil {
+	rows, err := db.Raw(q, id).Rows()
+	if err != nil {
 		return domain.Ticket{}, translate(err)
 	}
-	if len(rows) == 0 {
-		return domain.Ticket{}, notFound("ticket %d not found", id)
-	}
-	var clocks []clockRow
-	for _, r := range rows {
-		if r.ClockCode == nil {
+	defer rows.Close()
+	var (
+		r      ticketRow
+		clocks []clockRow
+		n      int
+	)
+	for rows.Next() {
+		var (
+			c                 clockRow
+			code, basis       *string
+			target, elapsed   *int64
+			untilSec, paused  *int64
+			started, deadline *time.Time
+			dest              = r.fields()
+		)
+		dest = append(dest, &code, &target, &basis, &started, &deadline, &c.StoppedAt, &elapsed,
+			&c.Pause.PausedSince, &c.Pause.PauseUntil, &untilSec, &c.Pause.PauseUntilDeadline, &paused)
+		if err := rows.Scan(dest...); err != nil {
+			return domain.Ticket{}, translate(err)
+		}
+		n++
+		if code == nil {
 			continue
 		}
-		clocks = append(clocks, clockRow{
-			TicketID: id, Code: *r.ClockCode, TargetSeconds: deref(r.ClockTargetSeconds), Basis: deref(r.ClockBasis),
-			StartedAt: deref(r.ClockStartedAt), Deadline: deref(r.ClockDeadline), StoppedAt: r.ClockStoppedAt,
-			ElapsedSeconds: deref(r.ClockElapsed),
-			Pause: pauseCols{PausedSince: r.ClockPausedSince, PauseUntil: r.ClockPauseUntil, PauseUntilSeconds: deref(r.ClockPauseUntilSec),
-				PauseUntilDeadline: r.ClockPauseUntilDl, PausedSeconds: deref(r.ClockPausedSeconds)},
-		})
+		c.TicketID, c.Code, c.TargetSeconds, c.Basis = id, *code, deref(target), deref(basis)
+		c.StartedAt, c.Deadline, c.ElapsedSeconds = deref(started), deref(deadline), deref(elapsed)
+		c.Pause.PauseUntilSeconds, c.Pause.PausedSeconds = deref(untilSec), deref(paused)
+		clocks = append(clocks, c)
 	}
-	return rows[0].Ticket.toDomain(clocks), nil
+	if err := rows.Err(); err != nil {
+		return domain.Ticket{}, translate(err)
+	}
+	if n == 0 {
+		return domain.Ticket{}, notFound("ticket %d not found", id)
+	}
+	return r.toDomain(clocks), nil
 }
 
 // UpdateTicket locks the ticket, lets fn change it and name the event that
-// records the change, and saves both in one transaction.
+// records the change, and saves both in one transaction: one locked read,
+// then on PostgreSQL one statement for the ticket, the clocks fn changed
+// and the event.
 func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Ticket) (domain.Event, error)) (domain.Ticket, domain.Event, error) {
 	var (
 		t  domain.Ticket
@@ -417,37 +530,82 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			return err
 		}
 		row := toTicketRow(t)
-		res := db.Model(&ticketRow{}).Where("id = ? AND version = ?", id, before).Select("*").Omit("id", "opened_year", "opened_month").Updates(&row)
-		if res.Error != nil {
-			return translate(res.Error)
-		}
-		if res.RowsAffected != 1 {
-			return domain.Errorf(domain.CodePreconditionFailed, "ticket %d was changed by someone else; read it again", id)
-		}
+		cols, args := row.values("id", "opened_year", "opened_month")
+		set := strings.Join(cols, " = ?, ") + " = ?"
+		var changed []clockRow
 		for _, c := range t.Clocks {
 			cr := toClockRow(id, c)
 			if old, ok := stopped[cr.Code]; ok && sameStop(old, cr) {
 				continue // unchanged: an update would only cost a round trip and the rollup trigger
 			}
-			if err := db.Model(&clockRow{}).Where("ticket_id = ? AND code = ?", id, cr.Code).
-				Updates(map[string]any{"stopped_at": cr.StoppedAt, "elapsed_seconds": cr.ElapsedSeconds, "deadline": cr.Deadline,
-					"paused_since": cr.Pause.PausedSince, "pause_until": cr.Pause.PauseUntil, "pause_until_seconds": cr.Pause.PauseUntilSeconds,
-					"pause_until_deadline": cr.Pause.PauseUntilDeadline, "paused_seconds": cr.Pause.PausedSeconds}).Error; err != nil {
+			changed = append(changed, cr)
+		}
+		er := toEventRow(ev)
+		if s.postgres {
+			if ev.ID, err = updateTicketOneStatement(db, id, before, set, args, changed, er); err != nil {
+				return err
+			}
+			return moveState(db, row, ev)
+		}
+		res := db.Exec("UPDATE tickets SET "+set+" WHERE id = ? AND version = ?", append(args, id, before)...)
+		if res.Error != nil {
+			return translate(res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return staleTicket(id)
+		}
+		for _, cr := range changed {
+			if err := db.Exec("UPDATE sla_clocks SET "+clockStopSet+" WHERE ticket_id = ? AND code = ?",
+				append(cr.stopValues(), id, cr.Code)...).Error; err != nil {
 				return translate(err)
 			}
 		}
-		er := toEventRow(ev)
-		if err := db.Create(&er).Error; err != nil {
-			return translate(err)
+		vals := er.insertValues()
+		if err := scanOne(db.Raw("INSERT INTO ticket_events ("+eventInsertColumns+") VALUES ("+placeholders(len(vals))+") RETURNING id", vals...), &ev.ID); err != nil {
+			return err
 		}
-		ev.ID = er.ID
-		return moveState(db, toTicketRow(t), ev)
+		return moveState(db, row, ev)
 	})
 	return t, ev, err
 }
 
-// clockStops records each clock as it was read, so that only the clocks
-// an action changed (stopped, paused, resumed) are written back.
+// clockStopSet and (clockRow).stopValues are what an action may change in
+// a clock: its stop, and its pause, which moves its deadline.
+const clockStopSet = "stopped_at = ?, elapsed_seconds = ?, deadline = ?, paused_since = ?, pause_until = ?, " +
+	"pause_until_seconds = ?, pause_until_deadline = ?, paused_seconds = ?"
+
+func (r clockRow) stopValues() []any {
+	return []any{r.StoppedAt, r.ElapsedSeconds, r.Deadline, r.Pause.PausedSince, r.Pause.PauseUntil,
+		r.Pause.PauseUntilSeconds, r.Pause.PauseUntilDeadline, r.Pause.PausedSeconds}
+}
+
+func staleTicket(id int64) error {
+	return domain.Errorf(domain.CodePreconditionFailed, "ticket %d was changed by someone else; read it again", id)
+}
+
+// updateTicketOneStatement writes an action's ticket row, changed clocks
+// and event in one PostgreSQL statement; no row back means the version
+// moved under the lock (it cannot, but the check is what guards it).
+func updateTicketOneStatement(db *gorm.DB, id int64, before int, set string, args []any, clocks []clockRow, er eventRow) (int64, error) {
+	var q strings.Builder
+	q.WriteString("WITH u AS (UPDATE tickets SET " + set + " WHERE id = ? AND version = ? RETURNING id)")
+	args = append(args, id, before)
+	for i, cr := range clocks {
+		fmt.Fprintf(&q, ", c%d AS (UPDATE sla_clocks SET %s WHERE ticket_id = (SELECT id FROM u) AND code = ?)", i, clockStopSet)
+		args = append(args, append(cr.stopValues(), cr.Code)...)
+	}
+	vals := er.insertValues()[1:]
+	q.WriteString(", e AS (INSERT INTO ticket_events (" + eventInsertColumns + ") SELECT u.id, " + placeholders(len(vals)) + " FROM u RETURNING id) SELECT id FROM e")
+	var evID int64
+	err := scanOne(db.Raw(q.String(), append(args, vals...)...), &evID)
+	if domain.ErrorCode(err) == domain.CodeNotFound {
+		return 0, staleTicket(id)
+	}
+	return evID, err
+}
+
+// clockStops records each clock's stop as it was read, so that only the
+// clocks an action changed are written back.
 func clockStops(cs []domain.SLAClock) map[string]clockRow {
 	m := make(map[string]clockRow, len(cs))
 	for _, c := range cs {

@@ -74,6 +74,7 @@ var envVars = [][3]string{
 	{"HELPDESK_METRICS_ADDR", "off", "serve Prometheus /metrics on this separate address"},
 	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
 	{"HELPDESK_BACKDATE_WINDOW", "168h", "how far back received_at / requested_at may lie (the import has no limit)"},
+	{"HELPDESK_MEMORY_LIMIT", "48MiB", "soft memory limit of the Go runtime, with GOGC=400; off for Go's defaults"},
 }
 
 func usage(w io.Writer) {
@@ -234,6 +235,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	log := slog.New(slog.NewJSONHandler(stdout, &slog.HandlerOptions{Level: cfg.logLevel}))
 	slog.SetDefault(log)
+	memory, err := setMemoryLimit(getenv)
+	if err != nil {
+		return err
+	}
+	log.Debug("memory", "limit", memory)
 	if addr := getenv("HELPDESK_PPROF_ADDR"); addr != "" {
 		go servePprof(addr, log)
 	}
