@@ -165,9 +165,20 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
-	if s.postgres {
+	if s.postgres && s.outbox == nil {
 		id, err := createTicketOneStatement(s.conn(ctx), t, opened)
 		t.ID = id
+		return t, err
+	}
+	if s.postgres {
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			id, err := createTicketOneStatement(s.conn(ctx), t, opened)
+			t.ID, opened.TicketID = id, id
+			if err != nil {
+				return err
+			}
+			return s.publish(ctx, domain.TicketNotices(t, opened))
+		})
 		return t, err
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
@@ -182,7 +193,11 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 		}
 		opened.TicketID = t.ID
 		ev := toEventRow(opened)
-		return translate(db.Create(&ev).Error)
+		if err := db.Create(&ev).Error; err != nil {
+			return translate(err)
+		}
+		opened.ID = ev.ID
+		return s.publish(ctx, domain.TicketNotices(t, opened))
 	})
 	return t, err
 }
@@ -336,7 +351,7 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			return translate(err)
 		}
 		ev.ID = er.ID
-		return nil
+		return s.publish(ctx, domain.TicketNotices(t, ev))
 	})
 	return t, ev, err
 }
