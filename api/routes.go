@@ -73,6 +73,15 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/api-tokens", admins, s.createAPIToken)
 	s.handle(http.MethodDelete, v1+"/api-tokens/:id", admins, s.revokeAPIToken)
 
+	s.handle(http.MethodGet, v1+"/webhooks", admins, s.listWebhooks)
+	s.handle(http.MethodPost, v1+"/webhooks", admins, s.createWebhook)
+	s.handle(http.MethodGet, v1+"/webhooks/:id", admins, s.getWebhook)
+	s.handle(http.MethodPatch, v1+"/webhooks/:id", admins, s.patchWebhook)
+	s.handle(http.MethodDelete, v1+"/webhooks/:id", admins, s.deleteWebhook)
+	s.handle(http.MethodGet, v1+"/webhooks/:id/deliveries", admins, s.listDeliveries)
+	s.handle(http.MethodPost, v1+"/webhooks/:id/deliveries/:delivery/redeliver", admins, s.redeliver)
+	s.handle(http.MethodGet, v1+"/jobs", admins, s.listJobs)
+
 	s.handle(http.MethodGet, v1+"/enti", everyone, s.listEnti)
 	s.handle(http.MethodPost, v1+"/enti", admins, s.createEnte)
 	s.handle(http.MethodGet, v1+"/enti/:code", everyone, s.getEnte)

@@ -59,6 +59,9 @@ type Config struct {
 
 	Monitoring            MonitoringService // systems, ingest, availability and alerts
 	MaxMonitoringLogBytes int64             // body limit of a nagios.log import; it is streamed, so it can be large
+
+	Webhooks WebhookService // webhook endpoints and their delivery log; 503 without
+	Jobs     JobService     // the background job queue, for /jobs and /metrics; 503 without
 }
 
 func (c *Config) defaults() {
@@ -142,6 +145,9 @@ func New(cfg Config, store Store) (*Server, error) {
 		RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(s.dummyHash), SessionKey: cfg.JWTSecret,
 	})
 	s.metrics = newMetrics(s.registry)
+	if cfg.Jobs != nil {
+		s.registry.MustRegister(newJobsCollector(cfg.Jobs))
+	}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}

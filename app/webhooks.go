@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/domain"
 )
@@ -196,4 +197,16 @@ func (u *Notifications) Disable(ctx context.Context, id int64, why string) (doma
 		w.Enabled, w.DisabledReason, w.UpdatedAt = false, fmt.Sprintf("%s (%s)", why, now.Format("2006-01-02 15:04:05Z")), now
 		return nil
 	})
+}
+
+// JobInfo is one background job as admins see it.
+type JobInfo struct {
+	ID          int64
+	Kind        string
+	State       string
+	Attempt     int
+	MaxAttempts int
+	CreatedAt   time.Time
+	ScheduledAt time.Time
+	LastError   string
 }

@@ -62,6 +62,10 @@ func New(cfg Config) (*Queue, error) {
 	if cfg.Retry == (domain.WebhookRetry{}) {
 		cfg.Retry = domain.DefaultWebhookRetry()
 	}
+	if cfg.RescueAfter > 0 && cfg.JobTimeout == 0 {
+		// River rescues only jobs that have outlived their timeout.
+		cfg.JobTimeout = min(time.Minute, cfg.RescueAfter/2)
+	}
 	if cfg.Workers == 0 {
 		cfg.Workers = 10
 	}
@@ -141,20 +145,8 @@ func (q *Queue) Counts(ctx context.Context) (map[string]int, error) {
 	return out, nil
 }
 
-// Job is one job as operators see it.
-type Job struct {
-	ID          int64
-	Kind        string
-	State       string
-	Attempt     int
-	MaxAttempts int
-	CreatedAt   time.Time
-	ScheduledAt time.Time
-	LastError   string
-}
-
 // List returns up to limit jobs in a state, newest first.
-func (q *Queue) List(ctx context.Context, state string, limit int) ([]Job, error) {
+func (q *Queue) List(ctx context.Context, state string, limit int) ([]app.JobInfo, error) {
 	known := false
 	for _, s := range JobStates {
 		known = known || string(s) == state
@@ -167,9 +159,9 @@ func (q *Queue) List(ctx context.Context, state string, limit int) ([]Job, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Job, len(res.Jobs))
+	out := make([]app.JobInfo, len(res.Jobs))
 	for i, j := range res.Jobs {
-		out[i] = Job{ID: j.ID, Kind: j.Kind, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
+		out[i] = app.JobInfo{ID: j.ID, Kind: j.Kind, State: string(j.State), Attempt: j.Attempt, MaxAttempts: j.MaxAttempts,
 			CreatedAt: j.CreatedAt.UTC(), ScheduledAt: j.ScheduledAt.UTC()}
 		if n := len(j.Errors); n > 0 {
 			out[i].LastError = j.Errors[n-1].Error

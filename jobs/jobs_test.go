@@ -2,29 +2,22 @@ package jobs_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/jobs"
+	"github.com/cst-firenze/helpdesk/jobs/jobstest"
 	"github.com/cst-firenze/helpdesk/repository"
 	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
-// quiet keeps River's info lines out of the test output.
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // fastRetry retries within a fraction of a second, so tests need no
 // sleeps of minutes.
@@ -41,115 +34,20 @@ type desk struct {
 func startDesk(t *testing.T, s *repository.Store, retry domain.WebhookRetry) desk {
 	t.Helper()
 	guard := &jobs.Guard{AllowPrivate: true} // the receivers listen on 127.0.0.1
-	q, err := jobs.New(jobs.Config{
-		Driver: s.RiverDriver(), InTx: s.InTx, TxOf: repository.SQLTx,
-		Notifications: app.NewNotifications(s, time.Now), Retry: retry, Guard: guard,
-		PollInterval: 50 * time.Millisecond, Logger: quiet,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SetOutbox(q)
+	q := jobstest.Start(t, s, retry, guard)
 	now := time.Now().UTC()
 	u, err := s.CreateUser(context.Background(), domain.User{Username: "op1", PasswordHash: "x", Role: domain.RoleOperator,
 		Level: 1, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	if err := q.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer scancel()
-		_ = q.Stop(sctx)
-		cancel()
-	})
 	return desk{store: s, queue: q, webhooks: app.NewWebhooks(s, guard, q, time.Now), tickets: app.NewTickets(s, time.Now),
 		op: domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level}}
 }
 
-// message is what a receiver got, with its signature checked.
-type message struct {
-	ID   string
-	Type string
-	Body map[string]any
-}
-
-// receiver verifies every request's Standard Webhooks signature and
-// answers with the statuses given, then 204.
-type receiver struct {
-	t        *testing.T
-	srv      *httptest.Server
-	mu       sync.Mutex
-	secret   string
-	statuses []int
-	got      []message
-	bad      []string
-}
-
-func newReceiver(t *testing.T, statuses ...int) *receiver {
-	r := &receiver{t: t, statuses: statuses}
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, _ := io.ReadAll(req.Body)
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	id, ts, sig := req.Header.Get("webhook-id"), req.Header.Get("webhook-timestamp"), req.Header.Get("webhook-signature")
-	sec, err := strconv.ParseInt(ts, 10, 64)
-	if err != nil {
-		r.bad = append(r.bad, "timestamp "+ts)
-	}
-	want, err := domain.SignWebhook(r.secret, id, time.Unix(sec, 0), body)
-	if err != nil || !hmac.Equal([]byte(want), []byte(sig)) || !strings.HasPrefix(sig, "v1,") {
-		r.bad = append(r.bad, "signature of "+id)
-	}
-	var m message
-	var p struct {
-		Type string         `json:"type"`
-		Data map[string]any `json:"data"`
-	}
-	if err := json.Unmarshal(body, &p); err != nil {
-		r.bad = append(r.bad, "body "+string(body))
-	}
-	m.ID, m.Type, m.Body = id, p.Type, p.Data
-	r.got = append(r.got, m)
-	status := http.StatusNoContent
-	if len(r.statuses) > 0 {
-		status, r.statuses = r.statuses[0], r.statuses[1:]
-	}
-	w.WriteHeader(status)
-}
-
-func (r *receiver) messages() []message {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.bad) > 0 {
-		r.t.Errorf("receiver refused: %v", r.bad)
-	}
-	return append([]message(nil), r.got...)
-}
-
-// waitFor polls until cond holds or 15 s pass.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func (d desk) register(t *testing.T, r *jobstest.Receiver, types ...string) domain.Webhook {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func (d desk) register(t *testing.T, r *receiver, types ...string) domain.Webhook {
-	t.Helper()
-	u := r.srv.URL + "/hook"
+	u := r.URL
 	w, err := d.webhooks.Create(context.Background(), app.WebhookChange{URL: &u, EventTypes: types})
 	if err != nil {
 		t.Fatal(err)
@@ -157,9 +55,7 @@ func (d desk) register(t *testing.T, r *receiver, types ...string) domain.Webhoo
 	if !strings.HasPrefix(w.Secret, "whsec_") {
 		t.Fatalf("secret %q is not in the whsec_ form", w.Secret)
 	}
-	r.mu.Lock()
-	r.secret = w.Secret
-	r.mu.Unlock()
+	r.SetSecret(w.Secret)
 	return w
 }
 
@@ -173,7 +69,7 @@ func (d desk) open(t *testing.T) domain.Ticket {
 	return tk
 }
 
-func typesOf(ms []message) []string {
+func typesOf(ms []jobstest.Message) []string {
 	var out []string
 	for _, m := range ms {
 		out = append(out, m.Type)
@@ -184,7 +80,7 @@ func typesOf(ms []message) []string {
 func TestSignedDeliveryOfTicketEvents(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		d := startDesk(t, s, fastRetry)
-		r := newReceiver(t)
+		r := jobstest.NewReceiver(t)
 		hook := d.register(t, r, "ticket.*")
 		tk := d.open(t)
 		if _, err := d.tickets.Apply(context.Background(), d.op, tk.ID, domain.ActionTakeInCharge, "", app.AnyVersion); err != nil {
@@ -196,16 +92,16 @@ func TestSignedDeliveryOfTicketEvents(t *testing.T) {
 		if _, err := d.tickets.Apply(context.Background(), d.op, tk.ID, domain.ActionReply, "Riavviate la stampante", app.AnyVersion); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "three messages", func() bool { return len(r.messages()) >= 3 })
+		jobstest.WaitFor(t, "three messages", func() bool { return len(r.Messages()) >= 3 })
 		time.Sleep(200 * time.Millisecond) // nothing more should come: the note is internal
-		got := typesOf(r.messages())
+		got := typesOf(r.Messages())
 		sort.Strings(got) // at least once, in no promised order
 		want := []string{"ticket.created", "ticket.replied", "ticket.status_changed"}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Fatalf("got %v, want %v", got, want)
 		}
-		for _, m := range r.messages() {
-			if body := m.Body["event"].(map[string]any)["body"]; m.Type == "ticket.replied" && body != "Riavviate la stampante" {
+		for _, m := range r.Messages() {
+			if body := m.Data["event"].(map[string]any)["body"]; m.Type == "ticket.replied" && body != "Riavviate la stampante" {
 				t.Errorf("reply body %v", body)
 			}
 		}
@@ -222,16 +118,16 @@ func TestSignedDeliveryOfTicketEvents(t *testing.T) {
 func TestFailingReceiverIsRetriedWithTheSameID(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		d := startDesk(t, s, fastRetry)
-		r := newReceiver(t, 500, 503)
+		r := jobstest.NewReceiver(t, 500, 503)
 		hook := d.register(t, r, "ticket.created")
 		d.open(t)
-		waitFor(t, "the third attempt", func() bool { return len(r.messages()) >= 3 })
-		ms := r.messages()
+		jobstest.WaitFor(t, "the third attempt", func() bool { return len(r.Messages()) >= 3 })
+		ms := r.Messages()
 		if ms[0].ID != ms[1].ID || ms[1].ID != ms[2].ID || !strings.HasPrefix(ms[0].ID, "msg_") {
 			t.Fatalf("webhook-ids %s %s %s, want one id on every retry", ms[0].ID, ms[1].ID, ms[2].ID)
 		}
 		var log []domain.Delivery
-		waitFor(t, "three logged attempts", func() bool {
+		jobstest.WaitFor(t, "three logged attempts", func() bool {
 			log, _ = d.webhooks.Deliveries(context.Background(), hook.ID, 10)
 			return len(log) == 3
 		})
@@ -243,8 +139,8 @@ func TestFailingReceiverIsRetriedWithTheSameID(t *testing.T) {
 		if err := d.webhooks.Redeliver(context.Background(), hook.ID, log[0].ID); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the redelivery", func() bool { return len(r.messages()) == 4 })
-		if got := r.messages()[3].ID; got != ms[0].ID {
+		jobstest.WaitFor(t, "the redelivery", func() bool { return len(r.Messages()) == 4 })
+		if got := r.Messages()[3].ID; got != ms[0].ID {
 			t.Errorf("redelivered with id %s, want %s", got, ms[0].ID)
 		}
 	})
@@ -253,7 +149,7 @@ func TestFailingReceiverIsRetriedWithTheSameID(t *testing.T) {
 func TestRolledBackChangeSendsNothing(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		d := startDesk(t, s, fastRetry)
-		r := newReceiver(t)
+		r := jobstest.NewReceiver(t)
 		d.register(t, r, "ticket.replied", "ticket.escalated")
 		tk := d.open(t)
 		abort := errors.New("abort")
@@ -269,9 +165,9 @@ func TestRolledBackChangeSendsNothing(t *testing.T) {
 		if _, err := d.tickets.Apply(context.Background(), d.op, tk.ID, domain.ActionEscalate, "", app.AnyVersion); err != nil {
 			t.Fatal(err)
 		}
-		waitFor(t, "the escalation", func() bool { return len(r.messages()) >= 1 })
+		jobstest.WaitFor(t, "the escalation", func() bool { return len(r.Messages()) >= 1 })
 		time.Sleep(300 * time.Millisecond)
-		if got := typesOf(r.messages()); len(got) != 1 || got[0] != "ticket.escalated" {
+		if got := typesOf(r.Messages()); len(got) != 1 || got[0] != "ticket.escalated" {
 			t.Fatalf("got %v, want only ticket.escalated (the reply rolled back)", got)
 		}
 	})
@@ -280,12 +176,12 @@ func TestRolledBackChangeSendsNothing(t *testing.T) {
 func TestEndpointIsDisabledAfterGivingUp(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		d := startDesk(t, s, domain.WebhookRetry{First: 50 * time.Millisecond, Max: 100 * time.Millisecond, GiveUp: 300 * time.Millisecond})
-		down := newReceiver(t, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
-		admins := newReceiver(t)
+		down := jobstest.NewReceiver(t, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500, 500)
+		admins := jobstest.NewReceiver(t)
 		hook := d.register(t, down, "ticket.created")
 		d.register(t, admins, "webhook.disabled")
 		d.open(t)
-		waitFor(t, "webhook.disabled", func() bool { return len(admins.messages()) == 1 })
+		jobstest.WaitFor(t, "webhook.disabled", func() bool { return len(admins.Messages()) == 1 })
 		got, err := d.webhooks.Get(context.Background(), hook.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -293,12 +189,12 @@ func TestEndpointIsDisabledAfterGivingUp(t *testing.T) {
 		if got.Enabled || !strings.Contains(got.DisabledReason, "500") {
 			t.Fatalf("webhook after giving up: enabled %v, reason %q", got.Enabled, got.DisabledReason)
 		}
-		if id := admins.messages()[0].Body["id"]; id != float64(hook.ID) {
+		if id := admins.Messages()[0].Data["id"]; id != float64(hook.ID) {
 			t.Errorf("webhook.disabled names webhook %v, want %d", id, hook.ID)
 		}
-		n := len(down.messages())
+		n := len(down.Messages())
 		time.Sleep(300 * time.Millisecond)
-		if len(down.messages()) != n {
+		if len(down.Messages()) != n {
 			t.Errorf("a disabled endpoint was called again")
 		}
 	})

@@ -56,6 +56,15 @@ type config struct {
 	passwordCost   int
 	shutdown       time.Duration
 	drain          time.Duration
+	jobs           jobsConfig
+}
+
+// jobsConfig tunes the background jobs; tests shorten the waits.
+type jobsConfig struct {
+	allowPrivate bool          // webhooks may target private addresses
+	retryFirst   time.Duration // first webhook retry; later ones double
+	poll         time.Duration // how often idle workers look for jobs
+	rescueAfter  time.Duration // a job running in a dead process is retried after this
 }
 
 // envVars are every environment variable, with its default, for the
@@ -72,6 +81,10 @@ var envVars = [][3]string{
 	{"HELPDESK_SHUTDOWN_TIMEOUT", "20s", "then wait this long for in-flight requests"},
 	{"HELPDESK_METRICS_ADDR", "off", "serve Prometheus /metrics on this separate address"},
 	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
+	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks target loopback, link-local and private addresses"},
+	{"HELPDESK_WEBHOOK_RETRY_FIRST", "30s", "wait before the first webhook retry; each later one doubles (at most 2h), for a day"},
+	{"HELPDESK_JOBS_POLL", "1s", "how often idle job workers look for new jobs"},
+	{"HELPDESK_JOBS_RESCUE_AFTER", "1h", "a job left running by a dead process is retried after this"},
 }
 
 func usage(w io.Writer) {
@@ -200,10 +213,38 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.drain = d
 	}
+	if err := loadJobsConfig(getenv, &cfg.jobs); err != nil {
+		return cfg, err
+	}
 	if len(cfg.jwtSecret) > 0 && len(cfg.jwtSecret) < 32 {
 		return cfg, errors.New("HELPDESK_JWT_SECRET must be at least 32 bytes")
 	}
 	return cfg, nil
+}
+
+func loadJobsConfig(getenv func(string) string, jc *jobsConfig) error {
+	switch v := getenv("HELPDESK_WEBHOOK_ALLOW_PRIVATE"); v {
+	case "", "false":
+	case "true":
+		jc.allowPrivate = true
+	default:
+		return fmt.Errorf("HELPDESK_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", v)
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"HELPDESK_WEBHOOK_RETRY_FIRST", &jc.retryFirst}, {"HELPDESK_JOBS_POLL", &jc.poll}, {"HELPDESK_JOBS_RESCUE_AFTER", &jc.rescueAfter}} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		n, err := time.ParseDuration(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 30s", d.name)
+		}
+		*d.to = n
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
@@ -273,10 +314,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = rand.Read(cfg.jwtSecret)
 		log.Warn("HELPDESK_JWT_SECRET is not set: using a random key, so access tokens end with this process")
 	}
+	queue, guard, err := newQueue(store, cfg.jobs, log)
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
 		Monitoring: app.NewMonitoring(store, time.Now), Logger: log,
+		Webhooks: app.NewWebhooks(store, guard, queue, time.Now), Jobs: queue,
 	}, store)
 	if err != nil {
 		return err
@@ -289,7 +335,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, ln, desk(srv, pages), srv.Metrics(), log)
+	// The queue works until the HTTP server has finished its in-flight
+	// requests, then lets running jobs end within the shutdown timeout.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start the job queue: %w", err)
+	}
+	serr := serve(ctx, cfg, ln, desk(srv, pages), srv.Metrics(), log)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
+	defer cancel()
+	if err := queue.Stop(sctx); err != nil {
+		log.Error("job queue stopped with an error", "err", err)
+	}
+	log.Info("job queue stopped")
+	return serr
 }
 
 // desk routes the pages' paths to the pages and everything else to the API.

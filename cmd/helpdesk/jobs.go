@@ -1,0 +1,31 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/cst-firenze/helpdesk/app"
+	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/jobs"
+	"github.com/cst-firenze/helpdesk/repository"
+)
+
+// newQueue builds the River job queue on the store's pool and makes the
+// store enqueue every change's notices in the change's transaction.
+func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Queue, *jobs.Guard, error) {
+	guard := &jobs.Guard{AllowPrivate: jc.allowPrivate}
+	retry := domain.DefaultWebhookRetry()
+	if jc.retryFirst > 0 {
+		retry.First = jc.retryFirst
+	}
+	q, err := jobs.New(jobs.Config{
+		Driver: store.RiverDriver(), InTx: store.InTx, TxOf: repository.SQLTx,
+		Notifications: app.NewNotifications(store, time.Now), Retry: retry, Guard: guard,
+		Logger: log, PollInterval: jc.poll, RescueAfter: jc.rescueAfter,
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	store.SetOutbox(q)
+	return q, guard, nil
+}
