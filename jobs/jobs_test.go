@@ -18,7 +18,6 @@ import (
 	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
-
 // fastRetry retries within a fraction of a second, so tests need no
 // sleeps of minutes.
 var fastRetry = domain.WebhookRetry{First: 100 * time.Millisecond, Max: 400 * time.Millisecond, GiveUp: time.Hour}
