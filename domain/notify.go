@@ -272,3 +272,25 @@ func (c SLAClock) WarningDue(now time.Time, wt WorkingTime, share float64) bool 
 	}
 	return float64(c.Target-left) >= share*float64(c.Target)
 }
+
+// WatchedClock is a running clock the SLA sweeper looks at, with its
+// ticket's ente (whose calendar it counts on) and whether it was warned.
+type WatchedClock struct {
+	TicketID int64
+	EnteCode string
+	Clock    SLAClock
+	Warned   bool
+}
+
+// ClockNotice is what the sweeper records about a watched clock at now:
+// a breach once the deadline has passed, else a warning once share of the
+// target is used; "" when nothing is due.
+func (w WatchedClock) ClockNotice(now time.Time, wt WorkingTime, share float64) Action {
+	switch {
+	case w.Clock.State(now) == SLABreached:
+		return ActionSLABreached
+	case !w.Warned && w.Clock.WarningDue(now, wt, share):
+		return ActionSLAWarning
+	}
+	return ""
+}

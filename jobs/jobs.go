@@ -7,6 +7,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -32,6 +33,8 @@ type Config struct {
 	TxOf func(ctx context.Context) *sql.Tx
 
 	Notifications *app.Notifications
+	Sweeper       *app.SLASweeper // nil: no SLA sweeps (tests of deliveries alone)
+	SweepEvery    time.Duration   // 0: every minute
 	Retry         domain.WebhookRetry
 	Guard         *Guard
 	Logger        *slog.Logger
@@ -73,9 +76,15 @@ func New(cfg Config) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &fanoutWorker{q: q})
 	river.AddWorker(workers, &deliveryWorker{q: q})
+	var periodic []*river.PeriodicJob
+	if cfg.Sweeper != nil {
+		river.AddWorker(workers, &sweepWorker{q: q})
+		periodic = append(periodic, sweepJob(cmp.Or(cfg.SweepEvery, time.Minute)))
+	}
 	client, err := river.NewClient(cfg.Driver, &river.Config{
 		Queues:               map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
+		PeriodicJobs:         periodic,
 		Logger:               cfg.Logger,
 		FetchPollInterval:    cfg.PollInterval,
 		FetchCooldown:        min(cfg.PollInterval, 100*time.Millisecond),

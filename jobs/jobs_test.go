@@ -33,7 +33,7 @@ type desk struct {
 func startDesk(t *testing.T, s *repository.Store, retry domain.WebhookRetry) desk {
 	t.Helper()
 	guard := &jobs.Guard{AllowPrivate: true} // the receivers listen on 127.0.0.1
-	q := jobstest.Start(t, s, retry, guard)
+	q := jobstest.Start(t, s, jobs.Config{Retry: retry, Guard: guard})
 	now := time.Now().UTC()
 	u, err := s.CreateUser(context.Background(), domain.User{Username: "op1", PasswordHash: "x", Role: domain.RoleOperator,
 		Level: 1, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1})

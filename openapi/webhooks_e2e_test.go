@@ -23,7 +23,8 @@ import (
 func notifyEnv(t *testing.T, store *repository.Store, allowPrivate bool) *env {
 	t.Helper()
 	guard := &jobs.Guard{AllowPrivate: allowPrivate}
-	q := jobstest.Start(t, store, domain.WebhookRetry{First: 100 * time.Millisecond, Max: time.Second, GiveUp: time.Hour}, guard)
+	q := jobstest.Start(t, store, jobs.Config{Guard: guard,
+		Retry: domain.WebhookRetry{First: 100 * time.Millisecond, Max: time.Second, GiveUp: time.Hour}})
 	return newEnvWith(t, store, func(c *api.Config) {
 		c.Webhooks = app.NewWebhooks(store, guard, q, app.Clock(c.Now))
 		c.Jobs = q

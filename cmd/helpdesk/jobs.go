@@ -21,6 +21,7 @@ func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Q
 	q, err := jobs.New(jobs.Config{
 		Driver: store.RiverDriver(), InTx: store.InTx, TxOf: repository.SQLTx,
 		Notifications: app.NewNotifications(store, time.Now), Retry: retry, Guard: guard,
+		Sweeper: app.NewSLASweeper(store, time.Now, jc.warnShare), SweepEvery: jc.sweepEvery,
 		Logger: log, PollInterval: jc.poll, RescueAfter: jc.rescueAfter,
 	})
 	if err != nil {

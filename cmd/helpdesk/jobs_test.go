@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -14,7 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/cst-firenze/helpdesk/jobs/jobstest"
+	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
 
 // buildHelpdesk builds this command into the test's temp dir.
@@ -148,5 +152,46 @@ func TestWebhookSurvivesSIGKILL(t *testing.T) {
 	}
 	if !strings.Contains(second.out.String(), "job queue stopped") {
 		t.Errorf("the job queue did not stop with the server:\n%s", second.out.String())
+	}
+}
+
+// TestTwoProcessesRunOneSweeper: two servers on one PostgreSQL database
+// sweep the SLA clocks as one: River's leader alone inserts the periodic
+// sweep, so there is one sweep per period, not two.
+func TestTwoProcessesRunOneSweeper(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	dsn := repotest.PostgresURL(t)
+	bin := buildHelpdesk(t)
+	vars := map[string]string{
+		"HELPDESK_DATABASE_URL": dsn, "HELPDESK_ADMIN_PASSWORD": "una-password-lunga-abbastanza",
+		"HELPDESK_JWT_SECRET": "0123456789abcdef0123456789abcdef", "HELPDESK_BCRYPT_COST": "4",
+		"HELPDESK_SHUTDOWN_DRAIN": "0s", "HELPDESK_SLA_SWEEP_EVERY": "1s", "HELPDESK_JOBS_POLL": "100ms",
+	}
+	startHelpdesk(t, bin, vars) // the first migrates; the second finds it done
+	startHelpdesk(t, bin, vars)
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	sweeps := func() (n int) {
+		if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM river_job WHERE kind = 'sla_sweep'").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	jobstest.WaitWithin(t, 30*time.Second, "a first sweep", func() bool { return sweeps() > 0 })
+	before, start := sweeps(), time.Now()
+	time.Sleep(8 * time.Second)
+	n, elapsed := sweeps()-before, time.Since(start)
+	t.Logf("%d sweeps in %s with two processes", n, elapsed.Round(time.Millisecond))
+	if max := int(elapsed/time.Second) + 2; n > max || n < 4 {
+		t.Fatalf("%d sweeps in %s, want about one a second (at most %d): one sweeper", n, elapsed, max)
+	}
+	var leaders int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM river_leader").Scan(&leaders); err != nil || leaders != 1 {
+		t.Fatalf("river_leader rows: %d, %v", leaders, err)
 	}
 }

@@ -65,6 +65,8 @@ type jobsConfig struct {
 	retryFirst   time.Duration // first webhook retry; later ones double
 	poll         time.Duration // how often idle workers look for jobs
 	rescueAfter  time.Duration // a job running in a dead process is retried after this
+	sweepEvery   time.Duration // how often the leader sweeps the SLA clocks
+	warnShare    float64       // share of a clock's target after which operators are warned
 }
 
 // envVars are every environment variable, with its default, for the
@@ -85,6 +87,8 @@ var envVars = [][3]string{
 	{"HELPDESK_WEBHOOK_RETRY_FIRST", "30s", "wait before the first webhook retry; each later one doubles (at most 2h), for a day"},
 	{"HELPDESK_JOBS_POLL", "1s", "how often idle job workers look for new jobs"},
 	{"HELPDESK_JOBS_RESCUE_AFTER", "1h", "a job left running by a dead process is retried after this"},
+	{"HELPDESK_SLA_SWEEP_EVERY", "1m", "how often one replica looks for SLA clocks to warn about or that breached"},
+	{"HELPDESK_SLA_WARNING_SHARE", "0.8", "share of an SLA target (working time) after which operators are warned"},
 }
 
 func usage(w io.Writer) {
@@ -233,7 +237,8 @@ func loadJobsConfig(getenv func(string) string, jc *jobsConfig) error {
 	for _, d := range []struct {
 		name string
 		to   *time.Duration
-	}{{"HELPDESK_WEBHOOK_RETRY_FIRST", &jc.retryFirst}, {"HELPDESK_JOBS_POLL", &jc.poll}, {"HELPDESK_JOBS_RESCUE_AFTER", &jc.rescueAfter}} {
+	}{{"HELPDESK_WEBHOOK_RETRY_FIRST", &jc.retryFirst}, {"HELPDESK_JOBS_POLL", &jc.poll}, {"HELPDESK_JOBS_RESCUE_AFTER", &jc.rescueAfter},
+		{"HELPDESK_SLA_SWEEP_EVERY", &jc.sweepEvery}} {
 		v := getenv(d.name)
 		if v == "" {
 			continue
@@ -243,6 +248,13 @@ func loadJobsConfig(getenv func(string) string, jc *jobsConfig) error {
 			return fmt.Errorf("%s must be a positive duration such as 30s", d.name)
 		}
 		*d.to = n
+	}
+	if v := getenv("HELPDESK_SLA_WARNING_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f >= 1 {
+			return errors.New("HELPDESK_SLA_WARNING_SHARE must be a number between 0 and 1, such as 0.8")
+		}
+		jc.warnShare = f
 	}
 	return nil
 }

@@ -118,16 +118,16 @@ func WaitWithin(t testing.TB, d time.Duration, what string, cond func() bool) {
 // Quiet keeps River's info lines out of test output.
 var Quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
-// Start runs a queue over store until the end of the test, with the given
-// retry rule and guard, polling every 50 ms, and makes the store enqueue
-// its changes' notices to it.
-func Start(t testing.TB, store *repository.Store, retry domain.WebhookRetry, guard *jobs.Guard) *jobs.Queue {
+// Start runs a queue over store until the end of the test and makes the
+// store enqueue its changes' notices to it. cfg gives the retry rule, the
+// guard and the sweeper; the store's parts, a 50 ms poll and a quiet log
+// are filled in.
+func Start(t testing.TB, store *repository.Store, cfg jobs.Config) *jobs.Queue {
 	t.Helper()
-	q, err := jobs.New(jobs.Config{
-		Driver: store.RiverDriver(), InTx: store.InTx, TxOf: repository.SQLTx,
-		Notifications: app.NewNotifications(store, time.Now), Retry: retry, Guard: guard,
-		PollInterval: 50 * time.Millisecond, Logger: Quiet,
-	})
+	cfg.Driver, cfg.InTx, cfg.TxOf = store.RiverDriver(), store.InTx, repository.SQLTx
+	cfg.Notifications = app.NewNotifications(store, time.Now)
+	cfg.PollInterval, cfg.Logger = 50*time.Millisecond, Quiet
+	q, err := jobs.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,6 +35,8 @@ CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries (webhook_id, id
 -- The sweeper records a warning and a breach once per clock.
 ALTER TABLE sla_clocks ADD COLUMN warned_at TIMESTAMPTZ;
 ALTER TABLE sla_clocks ADD COLUMN breach_noticed_at TIMESTAMPTZ;
+-- The sweeper's candidates: running clocks whose breach is not yet noticed.
+CREATE INDEX sla_clocks_unnoticed ON sla_clocks (deadline) WHERE stopped_at IS NULL AND breach_noticed_at IS NULL;
 
 -- E-mail recipients.
 ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';
@@ -61,6 +63,7 @@ DROP TABLE mail_log;
 ALTER TABLE enti DROP COLUMN office_email;
 ALTER TABLE users DROP COLUMN email_opt_out;
 ALTER TABLE users DROP COLUMN email;
+DROP INDEX sla_clocks_unnoticed;
 ALTER TABLE sla_clocks DROP COLUMN breach_noticed_at;
 ALTER TABLE sla_clocks DROP COLUMN warned_at;
 DROP TABLE webhook_deliveries;
