@@ -294,3 +294,28 @@ func (w WatchedClock) ClockNotice(now time.Time, wt WorkingTime, share float64) 
 	}
 	return ""
 }
+
+// Mail is one e-mail the service sends, kept with its outcome.
+type Mail struct {
+	ID        int64
+	Kind      EventType
+	To        string
+	Subject   string
+	Body      string
+	TicketID  *int64
+	Status    MailStatus
+	Error     string
+	CreatedAt time.Time
+	SendAt    time.Time // not before: operators' mail waits for the ente's working hours
+	SentAt    *time.Time
+}
+
+// MailStatus is where a mail stands.
+type MailStatus string
+
+// Mail statuses.
+const (
+	MailQueued MailStatus = "queued"
+	MailSent   MailStatus = "sent"
+	MailFailed MailStatus = "failed" // the last attempt failed; it is retried until River gives up
+)

@@ -46,7 +46,12 @@ type User struct {
 	Version      int
 	// SessionVersion is carried by access tokens; raising it ends them all.
 	SessionVersion int
+	Email          string // where notices go; "" for none
+	EmailOptOut    bool   // the user asked for no e-mail
 }
+
+// Mailable reports whether the user gets e-mail notices.
+func (u User) Mailable() bool { return u.Active && u.Email != "" && !u.EmailOptOut }
 
 // Validate checks the rules that bind role, level and ente together.
 func (u User) Validate() error {

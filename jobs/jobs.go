@@ -34,7 +34,9 @@ type Config struct {
 
 	Notifications *app.Notifications
 	Sweeper       *app.SLASweeper // nil: no SLA sweeps (tests of deliveries alone)
-	SweepEvery    time.Duration   // 0: every minute
+	Mailing       *app.Mailing    // nil (no SMTP configured): no e-mail
+	SMTP          SMTP
+	SweepEvery    time.Duration // 0: every minute
 	Retry         domain.WebhookRetry
 	Guard         *Guard
 	Logger        *slog.Logger
@@ -76,6 +78,9 @@ func New(cfg Config) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &fanoutWorker{q: q})
 	river.AddWorker(workers, &deliveryWorker{q: q})
+	if cfg.Mailing != nil {
+		river.AddWorker(workers, &mailWorker{q: q})
+	}
 	var periodic []*river.PeriodicJob
 	if cfg.Sweeper != nil {
 		river.AddWorker(workers, &sweepWorker{q: q})

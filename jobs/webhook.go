@@ -17,6 +17,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -26,6 +27,7 @@ type fanoutArgs struct {
 	Type      domain.EventType `json:"type"`
 	MessageID string           `json:"message_id"`
 	Payload   string           `json:"payload"`
+	Mail      *app.MailRequest `json:"mail,omitempty"`
 }
 
 func (fanoutArgs) Kind() string { return "notify_fanout" }
@@ -44,7 +46,7 @@ func newFanout(n domain.Notice) (fanoutArgs, error) {
 	}
 	id := make([]byte, 16)
 	_, _ = rand.Read(id) // crypto/rand.Read never fails on supported platforms
-	return fanoutArgs{Type: n.Type, MessageID: "msg_" + hex.EncodeToString(id), Payload: string(body)}, nil
+	return fanoutArgs{Type: n.Type, MessageID: "msg_" + hex.EncodeToString(id), Payload: string(body), Mail: mailRequest(n)}, nil
 }
 
 type fanoutWorker struct {
@@ -67,12 +69,17 @@ func (w *fanoutWorker) Work(ctx context.Context, job *river.Job[fanoutArgs]) err
 			params = append(params, river.InsertManyParams{Args: deliveryArgs{
 				WebhookID: t.ID, MessageID: job.Args.MessageID, Type: job.Args.Type, Payload: job.Args.Payload, FirstAt: now}})
 		}
+		mails, err := w.q.planMails(ctx, job.Args)
+		if err != nil {
+			return err
+		}
+		params = append(params, mails...)
 		if len(params) > 0 {
 			if _, err := w.q.client.InsertManyTx(ctx, tx, params); err != nil {
 				return err
 			}
 		}
-		_, err := river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx, job)
+		_, err = river.JobCompleteTx[riverdriver.Driver[*sql.Tx]](ctx, tx, job)
 		return err
 	})
 }

@@ -18,7 +18,19 @@ func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Q
 	if jc.retryFirst > 0 {
 		retry.First = jc.retryFirst
 	}
+	var (
+		mailing *app.Mailing
+		smtp    jobs.SMTP
+	)
+	if jc.smtpURL != "" {
+		var err error
+		if smtp, err = jobs.ParseSMTPURL(jc.smtpURL, jc.smtpFrom); err != nil {
+			return nil, nil, err
+		}
+		mailing = app.NewMailing(store, time.Now)
+	}
 	q, err := jobs.New(jobs.Config{
+		Mailing: mailing, SMTP: smtp,
 		Driver: store.RiverDriver(), InTx: store.InTx, TxOf: repository.SQLTx,
 		Notifications: app.NewNotifications(store, time.Now), Retry: retry, Guard: guard,
 		Sweeper: app.NewSLASweeper(store, time.Now, jc.warnShare), SweepEvery: jc.sweepEvery,

@@ -67,6 +67,8 @@ type jobsConfig struct {
 	rescueAfter  time.Duration // a job running in a dead process is retried after this
 	sweepEvery   time.Duration // how often the leader sweeps the SLA clocks
 	warnShare    float64       // share of a clock's target after which operators are warned
+	smtpURL      string        // where mail goes; "" sends none
+	smtpFrom     string
 }
 
 // envVars are every environment variable, with its default, for the
@@ -89,6 +91,8 @@ var envVars = [][3]string{
 	{"HELPDESK_JOBS_RESCUE_AFTER", "1h", "a job left running by a dead process is retried after this"},
 	{"HELPDESK_SLA_SWEEP_EVERY", "1m", "how often one replica looks for SLA clocks to warn about or that breached"},
 	{"HELPDESK_SLA_WARNING_SHARE", "0.8", "share of an SLA target (working time) after which operators are warned"},
+	{"HELPDESK_SMTP_URL", "off", "smtp://user:pass@host:port?tls=none|starttls|tls; e-mail notices are sent only when set"},
+	{"HELPDESK_SMTP_FROM", "none", "sender address of e-mail notices (required with HELPDESK_SMTP_URL)"},
 }
 
 func usage(w io.Writer) {
@@ -249,6 +253,7 @@ func loadJobsConfig(getenv func(string) string, jc *jobsConfig) error {
 		}
 		*d.to = n
 	}
+	jc.smtpURL, jc.smtpFrom = getenv("HELPDESK_SMTP_URL"), getenv("HELPDESK_SMTP_FROM")
 	if v := getenv("HELPDESK_SLA_WARNING_SHARE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || f <= 0 || f >= 1 {
