@@ -81,6 +81,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/webhooks/:id/deliveries", admins, s.listDeliveries)
 	s.handle(http.MethodPost, v1+"/webhooks/:id/deliveries/:delivery/redeliver", admins, s.redeliver)
 	s.handle(http.MethodGet, v1+"/jobs", admins, s.listJobs)
+	s.handle(http.MethodGet, v1+"/mail", admins, s.listMail)
 
 	s.handle(http.MethodGet, v1+"/enti", everyone, s.listEnti)
 	s.handle(http.MethodPost, v1+"/enti", admins, s.createEnte)

@@ -97,7 +97,7 @@ func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	guard := &jobs.Guard{}
 	queue := jobstest.Start(tb, store, jobs.Config{Guard: guard})
 	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now),
-		Webhooks: app.NewWebhooks(store, guard, queue, clk.Now), Jobs: queue}, store)
+		Webhooks: app.NewWebhooks(store, guard, queue, clk.Now), Jobs: queue, Mail: app.NewMailing(store, clk.Now)}, store)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)
 	}
@@ -359,6 +359,7 @@ var expectedPolicy = map[string]policy{
 	"GET /api/v1/webhooks/:id/deliveries":                      adminOnly,
 	"POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver": adminOnly,
 	"GET /api/v1/jobs":                                         adminOnly,
+	"GET /api/v1/mail":                                         adminOnly,
 	"GET /api/v1/enti":                                         anyUser, // the list of public bodies is public knowledge
 	"POST /api/v1/enti":                                        adminOnly,
 	"GET /api/v1/enti/:code":                                   anyUser,

@@ -62,6 +62,7 @@ type Config struct {
 
 	Webhooks WebhookService // webhook endpoints and their delivery log; 503 without
 	Jobs     JobService     // the background job queue, for /jobs and /metrics; 503 without
+	Mail     MailLog        // the log of e-mail sends; 503 without (no SMTP configured)
 }
 
 func (c *Config) defaults() {

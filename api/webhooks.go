@@ -278,3 +278,43 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(j.desc, prometheus.GaugeValue, float64(n), state)
 	}
 }
+
+// MailLog is what the mail log handler reads (app.Mailing).
+type MailLog interface {
+	Log(ctx context.Context, limit int) ([]domain.Mail, error)
+}
+
+type mailJSON struct {
+	ID        int64      `json:"id"`
+	Kind      string     `json:"kind"`
+	To        string     `json:"to"`
+	Subject   string     `json:"subject"`
+	Status    string     `json:"status"`
+	Error     string     `json:"error"`
+	TicketID  *int64     `json:"ticket_id"`
+	CreatedAt time.Time  `json:"created_at"`
+	SentAt    *time.Time `json:"sent_at"`
+}
+
+// listMail shows the latest e-mail sends with their outcome.
+func (s *Server) listMail(c *gin.Context) {
+	if s.cfg.Mail == nil {
+		fail(c, domain.Errorf(domain.CodeUnavailable, "e-mail is not configured on this server (HELPDESK_SMTP_URL)"))
+		return
+	}
+	l := s.listParams(c, map[string]bool{"limit": true})
+	limit := l.limit()
+	if err := l.err(); err != nil {
+		fail(c, err)
+		return
+	}
+	ms, err := s.cfg.Mail.Log(c.Request.Context(), limit)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(ms, func(m domain.Mail) mailJSON {
+		return mailJSON{ID: m.ID, Kind: string(m.Kind), To: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
+			TicketID: m.TicketID, CreatedAt: s.local(m.CreatedAt), SentAt: s.localPtr(m.SentAt)}
+	})})
+}

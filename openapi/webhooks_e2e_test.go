@@ -28,6 +28,7 @@ func notifyEnv(t *testing.T, store *repository.Store, allowPrivate bool) *env {
 	return newEnvWith(t, store, func(c *api.Config) {
 		c.Webhooks = app.NewWebhooks(store, guard, q, app.Clock(c.Now))
 		c.Jobs = q
+		c.Mail = app.NewMailing(store, app.Clock(c.Now))
 	})
 }
 
@@ -95,6 +96,11 @@ func TestWebhooksOverTheAPI(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), `helpdesk_jobs{state="completed"}`) {
 			t.Error("/metrics has no helpdesk_jobs gauge by state")
 		}
+
+		// This env's queue has no SMTP server: the mail log is there, and empty.
+		same(t, "mail log", len(e.do(t, http.MethodGet, "/api/v1/mail", e.admin, nil).want(t, http.StatusOK).items(t)), 0)
+		e.doRaw(t, http.MethodGet, "/api/v1/mail?limit=0", e.admin, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, "limit")
+		e.do(t, http.MethodGet, "/api/v1/mail", op, nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
 
 		off := e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/webhooks/%d", id), e.admin, map[string]any{"enabled": false}).want(t, http.StatusOK)
 		same(t, "enabled", off.get(t, "enabled"), false)

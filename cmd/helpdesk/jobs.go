@@ -12,7 +12,7 @@ import (
 
 // newQueue builds the River job queue on the store's pool and makes the
 // store enqueue every change's notices in the change's transaction.
-func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Queue, *jobs.Guard, error) {
+func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Queue, *jobs.Guard, *app.Mailing, error) {
 	guard := &jobs.Guard{AllowPrivate: jc.allowPrivate}
 	retry := domain.DefaultWebhookRetry()
 	if jc.retryFirst > 0 {
@@ -25,7 +25,7 @@ func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Q
 	if jc.smtpURL != "" {
 		var err error
 		if smtp, err = jobs.ParseSMTPURL(jc.smtpURL, jc.smtpFrom); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		mailing = app.NewMailing(store, time.Now)
 	}
@@ -37,8 +37,8 @@ func newQueue(store *repository.Store, jc jobsConfig, log *slog.Logger) (*jobs.Q
 		Logger: log, PollInterval: jc.poll, RescueAfter: jc.rescueAfter,
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	store.SetOutbox(q)
-	return q, guard, nil
+	return q, guard, mailing, nil
 }

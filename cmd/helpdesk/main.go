@@ -331,16 +331,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = rand.Read(cfg.jwtSecret)
 		log.Warn("HELPDESK_JWT_SECRET is not set: using a random key, so access tokens end with this process")
 	}
-	queue, guard, err := newQueue(store, cfg.jobs, log)
+	queue, guard, mailing, err := newQueue(store, cfg.jobs, log)
 	if err != nil {
 		return err
 	}
-	srv, err := api.New(api.Config{
+	acfg := api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
 		Monitoring: app.NewMonitoring(store, time.Now), Logger: log,
 		Webhooks: app.NewWebhooks(store, guard, queue, time.Now), Jobs: queue,
-	}, store)
+	}
+	if mailing != nil { // a nil *app.Mailing in the interface would not read as nil
+		acfg.Mail = mailing
+	}
+	srv, err := api.New(acfg, store)
 	if err != nil {
 		return err
 	}
