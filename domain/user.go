@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,6 +75,11 @@ func (u User) Validate() error {
 		fe = append(fe, FieldError{Field: "ente", Detail: "an ente user is bound to exactly one ente"})
 	case u.Role != RoleEnte && u.EnteCode != "":
 		fe = append(fe, FieldError{Field: "ente", Detail: "only ente users are bound to an ente"})
+	}
+	if u.Email != "" {
+		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
+			fe = append(fe, FieldError{Field: "email", Detail: "must be a plain e-mail address such as nome@comune.fi.it"})
+		}
 	}
 	if len(fe) > 0 {
 		return Invalid("the user is not valid", fe...)

@@ -123,3 +123,22 @@ func TestWebhookToAPrivateAddressIsRefused(t *testing.T) {
 		}
 	})
 }
+
+func TestUsersEmailAndOptOut(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		r := e.do(t, http.MethodPost, "/api/v1/users", e.admin, map[string]any{"username": "ufficio", "password": testPassword,
+			"role": "ente", "ente": "firenze", "email": "ufficio@comune.fi.example"}).want(t, http.StatusCreated)
+		same(t, "email", r.get(t, "email"), "ufficio@comune.fi.example")
+		if _, shown := r.obj(t)["email_opt_out"]; shown {
+			t.Error("email_opt_out is shown while false")
+		}
+		id := r.id(t, "id")
+		p := e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/users/%d", id), e.admin, map[string]any{"email_opt_out": true}).want(t, http.StatusOK)
+		same(t, "opt-out after PATCH", p.get(t, "email_opt_out"), true)
+		for _, bad := range []string{"non-un-indirizzo", "Nome <a@b.it>", "a b@c.it"} {
+			e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/users/%d", id), e.admin, map[string]any{"email": bad}).
+				problem(t, http.StatusBadRequest, domain.CodeInvalid, "email")
+		}
+	})
+}
