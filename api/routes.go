@@ -84,6 +84,16 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/api-tokens", can(domain.ActManageUsers), s.createAPIToken)
 	s.handle(http.MethodDelete, v1+"/api-tokens/:id", can(domain.ActManageUsers), s.revokeAPIToken)
 
+	s.handle(http.MethodGet, v1+"/webhooks", can(domain.ActManageNotifications), s.listWebhooks)
+	s.handle(http.MethodPost, v1+"/webhooks", can(domain.ActManageNotifications), s.createWebhook)
+	s.handle(http.MethodGet, v1+"/webhooks/:id", can(domain.ActManageNotifications), s.getWebhook)
+	s.handle(http.MethodPatch, v1+"/webhooks/:id", can(domain.ActManageNotifications), s.patchWebhook)
+	s.handle(http.MethodDelete, v1+"/webhooks/:id", can(domain.ActManageNotifications), s.deleteWebhook)
+	s.handle(http.MethodGet, v1+"/webhooks/:id/deliveries", can(domain.ActManageNotifications), s.listDeliveries)
+	s.handle(http.MethodPost, v1+"/webhooks/:id/deliveries/:delivery/redeliver", can(domain.ActManageNotifications), s.redeliver)
+	s.handle(http.MethodGet, v1+"/jobs", can(domain.ActManageNotifications), s.listJobs)
+	s.handle(http.MethodGet, v1+"/mail", can(domain.ActManageNotifications), s.listMail)
+
 	s.handle(http.MethodGet, v1+"/enti", can(domain.ActReadEnti), s.listEnti)
 	s.handle(http.MethodPost, v1+"/enti", can(domain.ActManageEnti), s.createEnte)
 	s.handle(http.MethodGet, v1+"/enti/:code", can(domain.ActReadEnti), s.getEnte)

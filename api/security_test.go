@@ -16,6 +16,8 @@ import (
 	"github.com/cst-firenze/helpdesk/api"
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/jobs"
+	"github.com/cst-firenze/helpdesk/jobs/jobstest"
 	"github.com/cst-firenze/helpdesk/openapi/openapitest"
 	"github.com/cst-firenze/helpdesk/repository"
 	"github.com/cst-firenze/helpdesk/repository/repotest"
@@ -74,7 +76,10 @@ type secEnv struct {
 func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	tb.Helper()
 	clk := openapitest.NewClock(secStart)
-	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now)}, store)
+	guard := &jobs.Guard{}
+	queue := jobstest.Start(tb, store, jobs.Config{Guard: guard})
+	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now),
+		Webhooks: app.NewWebhooks(store, guard, queue, clk.Now), Jobs: queue, Mail: app.NewMailing(store, clk.Now)}, store)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)
 	}
@@ -209,26 +214,35 @@ var expectedPolicy = map[string]policy{
 	"GET /api/v1/me":            anyUser,
 
 	// Users and machine credentials are the administrators' job.
-	"GET /api/v1/users":                      adminOnly,
-	"POST /api/v1/users":                     adminOnly,
-	"GET /api/v1/users/:id":                  adminOnly,
-	"PATCH /api/v1/users/:id":                adminOnly,
-	"POST /api/v1/users/:id/revoke-sessions": adminOnly,
-	"GET /api/v1/api-tokens":                 adminOnly,
-	"POST /api/v1/api-tokens":                adminOnly,
-	"DELETE /api/v1/api-tokens/:id":          adminOnly,
-	"GET /api/v1/enti":                       anyUser, // the list of public bodies is public knowledge
-	"POST /api/v1/enti":                      adminOnly,
-	"GET /api/v1/enti/:code":                 anyUser,
-	"PATCH /api/v1/enti/:code":               adminOnly,
-	"GET /api/v1/enti/:code/closures":        anyUser,
-	"POST /api/v1/enti/:code/closures":       adminOnly,
-	"DELETE /api/v1/enti/:code/closures/:id": adminOnly,
-	"GET /api/v1/calendar":                   anyUser,
-	"GET /api/v1/calendar/deadline":          anyUser, // a preview, from public calendars
-	"PUT /api/v1/calendar/hours":             adminOnly,
-	"GET /api/v1/settings/sla":               helpDesk,
-	"PUT /api/v1/settings/sla":               adminOnly,
+	"GET /api/v1/users":                                        adminOnly,
+	"POST /api/v1/users":                                       adminOnly,
+	"GET /api/v1/users/:id":                                    adminOnly,
+	"PATCH /api/v1/users/:id":                                  adminOnly,
+	"POST /api/v1/users/:id/revoke-sessions":                   adminOnly,
+	"GET /api/v1/api-tokens":                                   adminOnly,
+	"POST /api/v1/api-tokens":                                  adminOnly,
+	"DELETE /api/v1/api-tokens/:id":                            adminOnly,
+	"GET /api/v1/webhooks":                                     adminOnly,
+	"POST /api/v1/webhooks":                                    adminOnly,
+	"GET /api/v1/webhooks/:id":                                 adminOnly,
+	"PATCH /api/v1/webhooks/:id":                               adminOnly,
+	"DELETE /api/v1/webhooks/:id":                              adminOnly,
+	"GET /api/v1/webhooks/:id/deliveries":                      adminOnly,
+	"POST /api/v1/webhooks/:id/deliveries/:delivery/redeliver": adminOnly,
+	"GET /api/v1/jobs":                                         adminOnly,
+	"GET /api/v1/mail":                                         adminOnly,
+	"GET /api/v1/enti":                                         anyUser, // the list of public bodies is public knowledge
+	"POST /api/v1/enti":                                        adminOnly,
+	"GET /api/v1/enti/:code":                                   anyUser,
+	"PATCH /api/v1/enti/:code":                                 adminOnly,
+	"GET /api/v1/enti/:code/closures":                          anyUser,
+	"POST /api/v1/enti/:code/closures":                         adminOnly,
+	"DELETE /api/v1/enti/:code/closures/:id":                   adminOnly,
+	"GET /api/v1/calendar":                                     anyUser,
+	"GET /api/v1/calendar/deadline":                            anyUser, // a preview, from public calendars
+	"PUT /api/v1/calendar/hours":                               adminOnly,
+	"GET /api/v1/settings/sla":                                 helpDesk,
+	"PUT /api/v1/settings/sla":                                 adminOnly,
 
 	// Tickets: reporting tools get aggregates only, never tickets;
 	// technicians read them (CED Multiente work starts from them); only the

@@ -59,6 +59,10 @@ type Config struct {
 
 	Monitoring            MonitoringService // systems, ingest, availability and alerts
 	MaxMonitoringLogBytes int64             // body limit of a nagios.log import; it is streamed, so it can be large
+
+	Webhooks WebhookService // webhook endpoints and their delivery log; 503 without
+	Jobs     JobService     // the background job queue, for /jobs and /metrics; 503 without
+	Mail     MailLog        // the log of e-mail sends; 503 without (no SMTP configured)
 }
 
 func (c *Config) defaults() {
@@ -147,6 +151,9 @@ func New(cfg Config, store Store) (*Server, error) {
 		RefreshTTL: cfg.RefreshTTL, Check: passwordMatches, DummyHash: string(s.dummyHash), SessionKey: cfg.JWTSecret,
 	})
 	s.metrics = newMetrics(s.registry)
+	if cfg.Jobs != nil {
+		s.registry.MustRegister(newJobsCollector(cfg.Jobs))
+	}
 	if err := s.engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		return nil, err
 	}

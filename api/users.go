@@ -20,11 +20,13 @@ type userJSON struct {
 	Active    bool         `json:"active"`
 	CreatedAt time.Time    `json:"created_at"`
 	Version   int          `json:"version"`
+	Email     string       `json:"email,omitempty"`
+	OptOut    bool         `json:"email_opt_out,omitempty"`
 }
 
 func (s *Server) userJSON(u domain.User) userJSON {
 	return userJSON{ID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, Ente: u.EnteCode,
-		Active: u.Active, CreatedAt: s.local(u.CreatedAt), Version: u.Version}
+		Active: u.Active, CreatedAt: s.local(u.CreatedAt), Version: u.Version, Email: u.Email, OptOut: u.EmailOptOut}
 }
 
 func (s *Server) me(c *gin.Context) {
@@ -42,6 +44,7 @@ type createUserRequest struct {
 	Role     domain.Role  `json:"role"`
 	Level    domain.Level `json:"level"`
 	Ente     string       `json:"ente"`
+	Email    string       `json:"email"`
 }
 
 // NewUser validates and hashes a user to be created; cmd uses it for the
@@ -65,7 +68,7 @@ func (s *Server) createUser(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	u, err := s.users.Create(c.Request.Context(), app.NewAccount{Username: req.Username, Password: req.Password, Role: req.Role, Level: req.Level, Ente: req.Ente})
+	u, err := s.users.Create(c.Request.Context(), app.NewAccount{Username: req.Username, Password: req.Password, Role: req.Role, Level: req.Level, Ente: req.Ente, Email: req.Email})
 	if err != nil {
 		fail(c, err)
 		return
@@ -93,11 +96,13 @@ func (s *Server) getUser(c *gin.Context) {
 
 // patchUserRequest holds the fields an admin may change; absent fields stay.
 type patchUserRequest struct {
-	Password *string       `json:"password"`
-	Role     *domain.Role  `json:"role"`
-	Level    *domain.Level `json:"level"`
-	Ente     *string       `json:"ente"`
-	Active   *bool         `json:"active"`
+	Password    *string       `json:"password"`
+	Role        *domain.Role  `json:"role"`
+	Level       *domain.Level `json:"level"`
+	Ente        *string       `json:"ente"`
+	Active      *bool         `json:"active"`
+	Email       *string       `json:"email"`
+	EmailOptOut *bool         `json:"email_opt_out"`
 }
 
 func (s *Server) patchUser(c *gin.Context) {

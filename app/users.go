@@ -47,13 +47,14 @@ type NewAccount struct {
 	Role     domain.Role
 	Level    domain.Level
 	Ente     string
+	Email    string
 }
 
 // Create validates the account against the role rules and the password
 // policy, checks its ente exists, and stores it with the password hashed.
 func (u *Users) Create(ctx context.Context, n NewAccount) (domain.User, error) {
 	now := u.now.read()
-	usr := domain.User{Username: n.Username, Role: n.Role, Level: n.Level, EnteCode: n.Ente, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
+	usr := domain.User{Username: n.Username, Role: n.Role, Level: n.Level, EnteCode: n.Ente, Email: n.Email, Active: true, CreatedAt: now, UpdatedAt: now, Version: 1}
 	if err := usr.Validate(); err != nil {
 		return usr, err
 	}
@@ -99,6 +100,9 @@ type AccountChange struct {
 	Level    *domain.Level
 	Ente     *string
 	Active   *bool
+	// Email is where notices go ("" for none); EmailOptOut stops them.
+	Email       *string
+	EmailOptOut *bool
 }
 
 // Update changes an account under its row lock; version is the version
@@ -138,6 +142,12 @@ func (u *Users) Update(ctx context.Context, id int64, ch AccountChange, version 
 		}
 		if ch.Active != nil {
 			usr.Active = *ch.Active
+		}
+		if ch.Email != nil {
+			usr.Email = *ch.Email
+		}
+		if ch.EmailOptOut != nil {
+			usr.EmailOptOut = *ch.EmailOptOut
 		}
 		usr.UpdatedAt = now
 		return usr.Validate()

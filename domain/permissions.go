@@ -13,6 +13,8 @@ const (
 
 	ActManageUsers Act = "manage users" // users, their sessions and API tokens
 
+	ActManageNotifications Act = "manage notifications" // webhooks, their deliveries, the job queue and the mail log
+
 	ActReadEnti    Act = "read enti" // enti, closures, the calendar: public knowledge
 	ActManageEnti  Act = "manage enti"
 	ActReadSLA     Act = "read the SLA settings"
@@ -56,6 +58,8 @@ var Permissions = map[Act][]Role{
 	ActOwnSession: signedIn,
 
 	ActManageUsers: admins,
+
+	ActManageNotifications: admins,
 
 	ActReadEnti:    signedIn,
 	ActManageEnti:  admins,

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"net/mail"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,7 +47,12 @@ type User struct {
 	Version      int
 	// SessionVersion is carried by access tokens; raising it ends them all.
 	SessionVersion int
+	Email          string // where notices go; "" for none
+	EmailOptOut    bool   // the user asked for no e-mail
 }
+
+// Mailable reports whether the user gets e-mail notices.
+func (u User) Mailable() bool { return u.Active && u.Email != "" && !u.EmailOptOut }
 
 // Validate checks the rules that bind role, level and ente together.
 func (u User) Validate() error {
@@ -69,6 +75,11 @@ func (u User) Validate() error {
 		fe = append(fe, FieldError{Field: "ente", Detail: "an ente user is bound to exactly one ente"})
 	case u.Role != RoleEnte && u.EnteCode != "":
 		fe = append(fe, FieldError{Field: "ente", Detail: "only ente users are bound to an ente"})
+	}
+	if u.Email != "" {
+		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
+			fe = append(fe, FieldError{Field: "email", Detail: "must be a plain e-mail address such as nome@comune.fi.it"})
+		}
 	}
 	if len(fe) > 0 {
 		return Invalid("the user is not valid", fe...)

@@ -60,11 +60,22 @@ type env struct {
 // admin the way cmd/helpdesk does: directly in the store.
 func newEnv(t *testing.T, store *repository.Store) *env {
 	t.Helper()
+	return newEnvWith(t, store, nil)
+}
+
+// newEnvWith is newEnv with more of the server's configuration set by more
+// (the job queue and webhooks of the notification tests).
+func newEnvWith(t *testing.T, store *repository.Store, more func(*api.Config)) *env {
+	t.Helper()
 	clk := openapitest.NewClock(startOfTests)
-	srv, err := api.New(api.Config{
+	cfg := api.Config{
 		JWTSecret: jwtSecret, PasswordCost: bcrypt.MinCost, OpenAPI: openapi.Spec, Now: clk.Now,
 		AccessTTL: accessTTL, Monitoring: app.NewMonitoring(store, clk.Now),
-	}, store)
+	}
+	if more != nil {
+		more(&cfg)
+	}
+	srv, err := api.New(cfg, store)
 	if err != nil {
 		t.Fatalf("api.New: %v", err)
 	}

@@ -125,7 +125,11 @@ func (s *Store) CreateIntervention(ctx context.Context, iv domain.Intervention, 
 		iv = row.toDomain()
 		requested.InterventionID = iv.ID
 		ev := toInterventionEventRow(requested)
-		return translate(db.Create(&ev).Error)
+		if err := db.Create(&ev).Error; err != nil {
+			return translate(err)
+		}
+		requested.ID = ev.ID
+		return s.publish(ctx, domain.InterventionNotices(iv, requested))
 	})
 	return iv, err
 }
@@ -184,7 +188,7 @@ func (s *Store) UpdateIntervention(ctx context.Context, id int64, fn func(*domai
 			return translate(err)
 		}
 		ev.ID = er.ID
-		return nil
+		return s.publish(ctx, domain.InterventionNotices(iv, ev))
 	})
 	return iv, ev, err
 }

@@ -37,6 +37,7 @@ type Store struct {
 	refs     refCache
 	sessions sessionCache
 	lock     *os.File // SQLite only: held while the store is open
+	outbox   Outbox   // takes the notices of each change in its transaction
 }
 
 // Dialect returns "postgres" or "sqlite".
@@ -185,7 +186,8 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 	for _, r := range res {
 		applied = append(applied, r.Source.Path)
 	}
-	return applied, nil
+	river, err := s.migrateRiver(ctx)
+	return append(applied, river...), err
 }
 
 // Close closes the connection pool and releases the SQLite lock.

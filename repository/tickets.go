@@ -317,7 +317,7 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
-	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil && s.postgres {
+	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil && s.postgres && s.outbox == nil {
 		// Inside Idempotent, before anything else was written: take the
 		// id now and let Idempotent write the ticket with its key.
 		if err := scanOne(s.db.WithContext(ctx).Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID); err != nil {
@@ -326,9 +326,20 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 		l.ticket, l.opened = &t, opened
 		return t, nil
 	}
-	if s.postgres {
+	if s.postgres && s.outbox == nil { // with a job queue, the notices join the create's transaction
 		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
 		t.ID = id
+		return t, err
+	}
+	if s.postgres {
+		err := s.InTx(ctx, func(ctx context.Context) error {
+			id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
+			t.ID, opened.TicketID = id, id
+			if err != nil {
+				return err
+			}
+			return s.publish(ctx, domain.TicketNotices(t, opened))
+		})
 		return t, err
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
@@ -347,7 +358,11 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 			return translate(err)
 		}
 		st := stateFrom(row, opened)
-		return translate(db.Create(&st).Error)
+		if err := db.Create(&st).Error; err != nil {
+			return translate(err)
+		}
+		opened.ID = ev.ID
+		return s.publish(ctx, domain.TicketNotices(t, opened))
 	})
 	return t, err
 }
@@ -545,7 +560,10 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			if ev.ID, err = updateTicketOneStatement(db, id, before, set, args, changed, er); err != nil {
 				return err
 			}
-			return moveState(db, row, ev)
+			if err := moveState(db, row, ev); err != nil {
+				return err
+			}
+			return s.publish(ctx, domain.TicketNotices(t, ev))
 		}
 		res := db.Exec("UPDATE tickets SET "+set+" WHERE id = ? AND version = ?", append(args, id, before)...)
 		if res.Error != nil {
@@ -564,7 +582,10 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 		if err := scanOne(db.Raw("INSERT INTO ticket_events ("+eventInsertColumns+") VALUES ("+placeholders(len(vals))+") RETURNING id", vals...), &ev.ID); err != nil {
 			return err
 		}
-		return moveState(db, row, ev)
+		if err := moveState(db, row, ev); err != nil {
+			return err
+		}
+		return s.publish(ctx, domain.TicketNotices(t, ev))
 	})
 	return t, ev, err
 }

@@ -20,6 +20,8 @@ type userRow struct {
 	Version      int
 	// SessionVersion is raised whenever the user's sessions must end.
 	SessionVersion int
+	Email          string
+	EmailOptOut    bool
 }
 
 func (userRow) TableName() string { return "users" }
@@ -28,7 +30,7 @@ func toUserRow(u domain.User) userRow {
 	r := userRow{
 		ID: u.ID, Username: u.Username, PasswordHash: u.PasswordHash, Role: string(u.Role),
 		Level: int(u.Level), Active: u.Active, CreatedAt: utc(u.CreatedAt), UpdatedAt: utc(u.UpdatedAt),
-		Version: u.Version, SessionVersion: u.SessionVersion,
+		Version: u.Version, SessionVersion: u.SessionVersion, Email: u.Email, EmailOptOut: u.EmailOptOut,
 	}
 	if r.SessionVersion == 0 {
 		r.SessionVersion = 1
@@ -44,7 +46,7 @@ func (r userRow) toDomain() domain.User {
 		ID: r.ID, Username: r.Username, PasswordHash: r.PasswordHash, Role: domain.Role(r.Role),
 		Level: domain.Level(r.Level), EnteCode: deref(r.EnteCode), Active: r.Active,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
-		SessionVersion: r.SessionVersion,
+		SessionVersion: r.SessionVersion, Email: r.Email, EmailOptOut: r.EmailOptOut,
 	}
 }
 

@@ -57,6 +57,19 @@ type config struct {
 	shutdown       time.Duration
 	drain          time.Duration
 	backdateWindow time.Duration
+	jobs           jobsConfig
+}
+
+// jobsConfig tunes the background jobs; tests shorten the waits.
+type jobsConfig struct {
+	allowPrivate bool          // webhooks may target private addresses
+	retryFirst   time.Duration // first webhook retry; later ones double
+	poll         time.Duration // how often idle workers look for jobs
+	rescueAfter  time.Duration // a job running in a dead process is retried after this
+	sweepEvery   time.Duration // how often the leader sweeps the SLA clocks
+	warnShare    float64       // share of a clock's target after which operators are warned
+	smtpURL      string        // where mail goes; "" sends none
+	smtpFrom     string
 }
 
 // envVars are every environment variable, with its default, for the
@@ -75,6 +88,14 @@ var envVars = [][3]string{
 	{"HELPDESK_PPROF_ADDR", "off", "serve net/http/pprof on this separate address"},
 	{"HELPDESK_BACKDATE_WINDOW", "168h", "how far back received_at / requested_at may lie (the import has no limit)"},
 	{"HELPDESK_MEMORY_LIMIT", "48MiB", "soft memory limit of the Go runtime, with GOGC=400; off for Go's defaults"},
+	{"HELPDESK_WEBHOOK_ALLOW_PRIVATE", "false", "true lets webhooks target loopback, link-local and private addresses"},
+	{"HELPDESK_WEBHOOK_RETRY_FIRST", "30s", "wait before the first webhook retry; each later one doubles (at most 2h), for a day"},
+	{"HELPDESK_JOBS_POLL", "1s", "how often idle job workers look for new jobs"},
+	{"HELPDESK_JOBS_RESCUE_AFTER", "1h", "a job left running by a dead process is retried after this"},
+	{"HELPDESK_SLA_SWEEP_EVERY", "1m", "how often one replica looks for SLA clocks to warn about or that breached"},
+	{"HELPDESK_SLA_WARNING_SHARE", "0.8", "share of an SLA target (working time) after which operators are warned"},
+	{"HELPDESK_SMTP_URL", "off", "smtp://user:pass@host:port?tls=none|starttls|tls; e-mail notices are sent only when set"},
+	{"HELPDESK_SMTP_FROM", "none", "sender address of e-mail notices (required with HELPDESK_SMTP_URL)"},
 }
 
 func usage(w io.Writer) {
@@ -210,10 +231,47 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.backdateWindow = d
 	}
+	if err := loadJobsConfig(getenv, &cfg.jobs); err != nil {
+		return cfg, err
+	}
 	if len(cfg.jwtSecret) > 0 && len(cfg.jwtSecret) < 32 {
 		return cfg, errors.New("HELPDESK_JWT_SECRET must be at least 32 bytes")
 	}
 	return cfg, nil
+}
+
+func loadJobsConfig(getenv func(string) string, jc *jobsConfig) error {
+	switch v := getenv("HELPDESK_WEBHOOK_ALLOW_PRIVATE"); v {
+	case "", "false":
+	case "true":
+		jc.allowPrivate = true
+	default:
+		return fmt.Errorf("HELPDESK_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", v)
+	}
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"HELPDESK_WEBHOOK_RETRY_FIRST", &jc.retryFirst}, {"HELPDESK_JOBS_POLL", &jc.poll}, {"HELPDESK_JOBS_RESCUE_AFTER", &jc.rescueAfter},
+		{"HELPDESK_SLA_SWEEP_EVERY", &jc.sweepEvery}} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		n, err := time.ParseDuration(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 30s", d.name)
+		}
+		*d.to = n
+	}
+	jc.smtpURL, jc.smtpFrom = getenv("HELPDESK_SMTP_URL"), getenv("HELPDESK_SMTP_FROM")
+	if v := getenv("HELPDESK_SLA_WARNING_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f >= 1 {
+			return errors.New("HELPDESK_SLA_WARNING_SHARE must be a number between 0 and 1, such as 0.8")
+		}
+		jc.warnShare = f
+	}
+	return nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout io.Writer) error {
@@ -288,11 +346,20 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		_, _ = rand.Read(cfg.jwtSecret)
 		log.Warn("HELPDESK_JWT_SECRET is not set: using a random key, so access tokens end with this process")
 	}
-	srv, err := api.New(api.Config{
+	queue, guard, mailing, err := newQueue(store, cfg.jobs, log)
+	if err != nil {
+		return err
+	}
+	acfg := api.Config{
 		JWTSecret: cfg.jwtSecret, PasswordCost: cfg.passwordCost,
 		TrustedProxies: cfg.trustedProxies, OpenAPI: openapi.Spec,
 		Monitoring: app.NewMonitoring(store, time.Now), Logger: log, BackdateWindow: cfg.backdateWindow,
-	}, store)
+		Webhooks: app.NewWebhooks(store, guard, queue, time.Now), Jobs: queue,
+	}
+	if mailing != nil { // a nil *app.Mailing in the interface would not read as nil
+		acfg.Mail = mailing
+	}
+	srv, err := api.New(acfg, store)
 	if err != nil {
 		return err
 	}
@@ -304,7 +371,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	return serve(ctx, cfg, ln, desk(srv, pages), srv.Metrics(), log)
+	// The queue works until the HTTP server has finished its in-flight
+	// requests, then lets running jobs end within the shutdown timeout.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start the job queue: %w", err)
+	}
+	serr := serve(ctx, cfg, ln, desk(srv, pages), srv.Metrics(), log)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdown)
+	defer cancel()
+	if err := queue.Stop(sctx); err != nil {
+		log.Error("job queue stopped with an error", "err", err)
+	}
+	log.Info("job queue stopped")
+	return serr
 }
 
 // desk routes the pages' paths to the pages and everything else to the API.
