@@ -90,7 +90,12 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tickets/:id", ticketUsers, s.getTicket)
 	s.handle(http.MethodGet, v1+"/tickets/:id/events", ticketUsers, s.ticketEvents)
 	for path, action := range ticketActionPaths {
-		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, staff, s.ticketAction(action))
+		roles := staff
+		if action == domain.ActionReply {
+			// ente users reply to their own ente's tickets (domain.Ticket.Allows)
+			roles = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleEnte}
+		}
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, roles, s.ticketAction(action))
 	}
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)

@@ -287,19 +287,36 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 	t.Status = to
 	t.UpdatedAt = c.At
 	t.Version++
-	t.stopClocks(c.Action, c.At, wt)
+	if c.By.IsStaff() {
+		// the ente's own reply is not the desk's answer: SLA.7 keeps running
+		t.stopClocks(c.Action, c.At, wt)
+	}
 	return ev, nil
 }
 
-// authorize applies the rules of who may act: operators and admins act,
-// and a level-1 operator may only add notes to a level-2 ticket.
-func (t *Ticket) authorize(c Command) error {
-	switch c.By.Role {
+// authorize applies the rules of who may act (Allows).
+func (t *Ticket) authorize(c Command) error { return t.Allows(c.By, c.Action) }
+
+// Allows says whether the principal may apply the action to the ticket,
+// whatever its status (Next says when): operators and admins act, a
+// level-1 operator may only add notes to a level-2 ticket, and an ente
+// user may add a public reply to a ticket of their own ente, never an
+// internal note or any other action.
+func (t Ticket) Allows(p Principal, a Action) error {
+	switch p.Role {
 	case RoleAdmin:
 		return nil
 	case RoleOperator:
-		if t.Level == 2 && c.By.Level < 2 && c.Action != ActionNote {
+		if t.Level == 2 && p.Level < 2 && a != ActionNote {
 			return Errorf(CodeForbidden, "the ticket is handled at level 2; a level-1 operator can only add notes")
+		}
+		return nil
+	case RoleEnte:
+		if t.EnteCode != p.EnteCode {
+			return Errorf(CodeForbidden, "the ticket belongs to another ente")
+		}
+		if a != ActionReply {
+			return Errorf(CodeForbidden, "an ente user can only add a public reply")
 		}
 		return nil
 	default:

@@ -243,6 +243,16 @@ func TestBrowserJourneys(t *testing.T) {
 		if got := b.text("#stato"); got != "Nuovo" {
 			t.Errorf("new ticket status = %q, want Nuovo", got)
 		}
+		// She adds a public reply; notes and the desk's actions are not hers.
+		b.do(chromedp.SetValue(chromedp.CSS("#risposta"), "Aggiungo: anche l'area riservata non si apre."))
+		b.submit(`form:has(#risposta) button[type=submit]`)
+		if hist := b.text("#storico"); !strings.Contains(hist, "anche l'area riservata") {
+			t.Errorf("the ente user's reply is not in the history: %q", hist)
+		}
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('#nota, button[name=azione]').length`)); err != nil || n != 0 {
+			t.Errorf("the ente user's page has %d note fields or action buttons (%v), want none", n, err)
+		}
+		b.checkA11y("ticket-ente-risposta")
 		b.open("/ticket")
 		if list := b.text("#elenco-ticket"); !strings.Contains(list, "Il sito non si apre") {
 			t.Errorf("I miei ticket lacks the new ticket: %q", list)
@@ -290,6 +300,9 @@ func TestBrowserJourneys(t *testing.T) {
 			t.Errorf("queue filtered to match the new ticket lacks it: %q", b.text("main"))
 		}
 		b.open("/ticket/" + id)
+		if hist := b.text("#storico"); !strings.Contains(hist, "anche l'area riservata") || !strings.Contains(hist, "anna") {
+			t.Errorf("the operator does not see the ente user's reply: %q", hist)
+		}
 		b.submit(`button[value=take_in_charge]`)
 		if got := b.text("#stato"); got != "Aperto" {
 			t.Errorf("after taking in charge status = %q, want Aperto", got)
