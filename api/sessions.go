@@ -64,7 +64,7 @@ func (s *Server) revokeSessions(c *gin.Context) {
 		id, err = pathID(c, "id")
 	}
 	if err == nil {
-		err = s.store.RevokeSessions(c.Request.Context(), id, s.now())
+		err = s.users.RevokeSessions(c.Request.Context(), id)
 	}
 	if err != nil {
 		fail(c, err)

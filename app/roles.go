@@ -12,6 +12,7 @@ import (
 var (
 	InterventionViewers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
 	ReportReaders       = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter, domain.RoleEnte}
+	Administrators      = []domain.Role{domain.RoleAdmin} // users, enti, calendars, SLA targets
 )
 
 // Permit is nil when p's role is one of roles, a 403 otherwise.

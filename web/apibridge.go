@@ -19,12 +19,15 @@ type Store interface {
 	app.InterventionStore
 	app.ReportStore
 	app.MonitoringStore
+	app.UserStore
+	app.EntiStore
 }
 
 // NewServices wires the pages: tickets, interventions and reports are the
 // app use cases the API calls, on the API's store; sign-in and the CSV
-// downloads go through the API itself (apiServices).
-func NewServices(api http.Handler, store Store, now app.Clock) (Services, error) {
+// downloads go through the API itself (apiServices). hash is the API's
+// password hash, so accounts made on the pages sign in to the API.
+func NewServices(api http.Handler, store Store, now app.Clock, hash app.PasswordHash) (Services, error) {
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		return Services{}, err
@@ -34,6 +37,8 @@ func NewServices(api http.Handler, store Store, now app.Clock) (Services, error)
 	svc.Interventions = app.NewInterventions(store, now)
 	// The same monitoring figures as the API's SLA table.
 	svc.Reports = app.NewReports(store, now, rome, app.NewMonitoring(store, now))
+	svc.Users = app.NewUsers(store, now, hash)
+	svc.Enti = app.NewEnti(store, now, rome)
 	return svc, nil
 }
 

@@ -265,18 +265,8 @@ func TestBrowserJourneys(t *testing.T) {
 			if token != "" {
 				form.Set("csrf", token)
 			}
-			req, _ := http.NewRequest(http.MethodPost, d.url+"/ticket/"+id+"/azione", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			for _, c := range b.cookies() {
-				req.AddCookie(c)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusForbidden {
-				t.Errorf("POST with csrf %q = %d, want 403", token, resp.StatusCode)
+			if st := b.post("/ticket/"+id+"/azione", form); st != http.StatusForbidden {
+				t.Errorf("POST with csrf %q = %d, want 403", token, st)
 			}
 		}
 		b.signOut()

@@ -96,7 +96,7 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewServices(srv, s, app.Clock(time.Now))
+	svc, err := NewServices(srv, s, app.Clock(time.Now), func(pw string) (string, error) { return api.HashPassword(pw, bcrypt.MinCost) })
 	if err != nil {
 		t.Fatal(err)
 	}
