@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -418,18 +419,53 @@ func TestBrowserJourneys(t *testing.T) {
 		if want.HelpDeskTotal.Current.Gestiti() < 1 {
 			t.Errorf("the report counts no ticket this year: %+v", want.HelpDeskTotal)
 		}
-		req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/csv?sezione=help_desk", year), nil)
-		for _, c := range b.cookies() {
-			req.AddCookie(c)
-		}
-		resp, err := http.DefaultClient.Do(req)
+		// The whole SLA table, in the API's Italian notation.
+		sla, err := chromedp.Run(b.step(), chromedp.Evaluate[[][]string](`[...document.querySelectorAll('#tabella-sla tbody tr')].map(r => [...r.children].map(c => c.textContent.trim()))`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		csv, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(csv), ";") {
-			t.Errorf("CSV download: %s %q %q", resp.Status, resp.Header.Get("Content-Type"), csv)
+		apiSLA := d.apiAnnualSLATable(t, "olga", year)
+		if len(sla) != 11 || len(apiSLA) != 11 {
+			t.Fatalf("SLA table has %d rows, the API %d, want 11", len(sla), len(apiSLA))
+		}
+		for i, r := range apiSLA {
+			if g := []string{sla[i][0], sla[i][2], sla[i][3], sla[i][4]}; strings.Join(g, "|") != strings.Join(r, "|") {
+				t.Errorf("SLA row %d = %v, the API says %v", i, g, r)
+			}
+		}
+		// Tickets per month and status: the months add up to the year.
+		months, err := chromedp.Run(b.step(), chromedp.Evaluate[[]string](`[...document.querySelectorAll('#tabella-mesi tbody tr td:last-child')].map(c => c.textContent.trim())`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, m := range months {
+			n, _ := strconv.ParseInt(strings.ReplaceAll(m, ".", ""), 10, 64)
+			sum += n
+		}
+		if len(months) != 12 || sum != want.HelpDeskTotal.Current.Gestiti() {
+			t.Errorf("month table: %d rows adding up to %d, want 12 adding up to %d", len(months), sum, want.HelpDeskTotal.Current.Gestiti())
+		}
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('svg[aria-labelledby="grafico-mesi-titolo grafico-mesi-desc"] rect').length`)); err != nil || n == 0 {
+			t.Errorf("the month chart has %d bars (%v)", n, err)
+		}
+		for _, dl := range []struct{ path, ctype, start string }{
+			{"csv?sezione=help_desk", "text/csv", "\ufeff"},
+			{"xlsx?sezione=sla_table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK"},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/%s", year, dl.path), nil)
+			for _, c := range b.cookies() {
+				req.AddCookie(c)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), dl.ctype) || !strings.HasPrefix(string(body), dl.start) {
+				t.Errorf("download %s: %s %q %.40q", dl.path, resp.Status, resp.Header.Get("Content-Type"), body)
+			}
 		}
 	})
 }

@@ -119,6 +119,9 @@ func (h *Handler) funcs() template.FuncMap {
 		},
 		"minutes": func(d time.Duration) int64 { return int64(d / time.Minute) },
 		"closure": closureText,
+		"download": func(year int, section, name string) map[string]any {
+			return map[string]any{"Year": year, "Section": section, "Name": name}
+		},
 		"enteForm": func(e domain.Ente) enteForm {
 			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, ContactCenter: e.ContactCenter}
 		},
