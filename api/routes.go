@@ -109,7 +109,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/outages", staff, s.createOutage)
 	s.handle(http.MethodGet, v1+"/outages/:id", readers, s.getOutage)
 	s.handle(http.MethodPatch, v1+"/outages/:id", staff, s.patchOutage)
-	s.handle(http.MethodGet, v1+"/reports/outages", []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter}, s.outagesReport)
+	s.handle(http.MethodGet, v1+"/reports/outages", app.OutageReportReaders, s.outagesReport)
 	s.handle(http.MethodPost, v1+"/reports/outages/deliveries", staff, s.recordOutageReportDelivery)
 	// @more-routes: each further resource adds one line above this comment.
 }

@@ -13,6 +13,8 @@ var (
 	InterventionViewers = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleTechnician, domain.RoleEnte}
 	ReportReaders       = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter, domain.RoleEnte}
 	Administrators      = []domain.Role{domain.RoleAdmin} // users, enti, calendars, SLA targets
+	// SLA.11's malfunction report covers every ente: not for ente users.
+	OutageReportReaders = []domain.Role{domain.RoleAdmin, domain.RoleOperator, domain.RoleReporter}
 )
 
 // Permit is nil when p's role is one of roles, a 403 otherwise.

@@ -35,8 +35,9 @@ func NewServices(api http.Handler, store Store, now app.Clock, hash app.Password
 	svc := apiServices(api)
 	svc.Tickets = app.NewTickets(store, now)
 	svc.Interventions = app.NewInterventions(store, now)
-	// The same monitoring figures as the API's SLA table.
-	svc.Reports = app.NewReports(store, now, rome, app.NewMonitoring(store, now))
+	monitoring := app.NewMonitoring(store, now)
+	svc.Reports = app.NewReports(store, now, rome, monitoring) // the same monitoring figures as the API's SLA table
+	svc.Outages = monitoring
 	svc.Users = app.NewUsers(store, now, hash)
 	svc.Enti = app.NewEnti(store, now, rome)
 	return svc, nil

@@ -119,6 +119,11 @@ func (h *Handler) funcs() template.FuncMap {
 		},
 		"minutes": func(d time.Duration) int64 { return int64(d / time.Minute) },
 		"closure": closureText,
+		"notice":  func(n domain.NoticeOutcome) string { return label(noticeLabels, n) },
+		"day":     func(t time.Time) string { return t.In(h.rome).Format("02/01/2006") },
+		"outageTable": func(id, caption string, rows []outageRow) map[string]any {
+			return map[string]any{"ID": id, "Caption": caption, "Rows": rows}
+		},
 		"download": func(year int, section, name string) map[string]any {
 			return map[string]any{"Year": year, "Section": section, "Name": name}
 		},

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
@@ -173,17 +172,10 @@ func resolvedPercent(c domain.StatusCounts) string {
 }
 
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
-	now := h.cfg.Now().In(h.rome)
-	year := now.Year()
-	if v := r.URL.Query().Get("anno"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < domain.MinYear || y > domain.MaxYear {
-			w.WriteHeader(http.StatusBadRequest)
-			h.render(w, r, s, "error", "Anno non valido", map[string]any{"Status": http.StatusBadRequest,
-				"Message": fmt.Sprintf("L'anno deve essere compreso tra %d e %d.", domain.MinYear, domain.MaxYear)})
-			return
-		}
-		year = y
+	year, from, to, ok := h.yearPeriod(r)
+	if !ok {
+		h.badYear(w, r, s)
+		return
 	}
 	rep, err := h.annual(r.Context(), s.P, year)
 	if err != nil {
@@ -197,21 +189,15 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 		prev, cur = append(prev, row.Previous.Gestiti()), append(cur, row.Current.Gestiti())
 	}
 	// The second chart: tickets opened per month by current status.
-	from := time.Date(year, time.January, 1, 0, 0, 0, 0, h.rome)
-	to := from.AddDate(1, 0, 0)
 	stats, err := h.reports.Tickets(r.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: rep.Ente, GroupBy: []domain.Dimension{domain.DimMonth}})
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
 	monthBars, months := monthChart(stats)
-	var years []int
-	for y := now.Year(); y >= now.Year()-9; y-- {
-		years = append(years, y)
-	}
 	h.render(w, r, s, "report", fmt.Sprintf("Relazione annuale %d", year), map[string]any{"R": rep,
 		"PreviousYear": year - 1,
-		"Bars":         chart(labels, prev, cur, year-1, year), "Years": years,
+		"Bars":         chart(labels, prev, cur, year-1, year), "Years": h.years(),
 		"MonthBars": monthBars, "Months": months, "Statuses": statusOrder})
 }
 

@@ -83,6 +83,12 @@ type Enti interface {
 	SetSLATargets(ctx context.Context, ts domain.SLATargets) error
 }
 
+// Outages is the outage use cases the pages call (app.Monitoring).
+type Outages interface {
+	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
+	OutagesReport(ctx context.Context, from, to time.Time) (app.OutageReport, error)
+}
+
 // Services are the use cases behind the pages.
 type Services struct {
 	Auth          Auth
@@ -92,6 +98,7 @@ type Services struct {
 	ReportFiles   ReportFiles
 	Users         Users
 	Enti          Enti
+	Outages       Outages
 }
 
 // Config holds the pages' settings.
@@ -112,6 +119,7 @@ type Handler struct {
 	files         ReportFiles
 	users         Users
 	enti          Enti
+	outages       Outages
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -134,7 +142,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, users: svc.Users, enti: svc.Enti, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -160,7 +168,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 // (which keeps /api/v1 and its probes).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/", "/admin/"} {
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/", "/admin/", "GET /interruzioni"} {
 		mux.Handle(p, h)
 	}
 }
@@ -182,6 +190,8 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /report/{anno}/xlsx", h.signedIn(h.reportFile))
 	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
 	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
+	h.mux.HandleFunc("GET /interruzioni", h.signedIn(h.outageList))
+	h.mux.HandleFunc("GET /report/interruzioni", h.signedIn(h.outageReport))
 	h.mux.HandleFunc("GET /admin/utenti", h.admin(h.userList))
 	h.mux.HandleFunc("POST /admin/utenti", h.admin(h.userCreate))
 	h.mux.HandleFunc("GET /admin/utenti/{id}", h.admin(h.userShow))
