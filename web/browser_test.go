@@ -363,6 +363,9 @@ func TestBrowserJourneys(t *testing.T) {
 		if got := b.text(sel + " .stato-intervento"); got != "In corso" {
 			t.Fatalf("after starting the status is %q", got)
 		}
+		if got := b.text("#oggi " + sel + " .stato-intervento"); got != "In corso" {
+			t.Errorf("the intervention under way is not among today's: %q", got)
+		}
 		b.do(chromedp.SetValue(chromedp.CSS(sel+" textarea"), "Stampante sostituita e configurata."))
 		b.submit(sel + " button[type=submit]")
 		b.signOut()
