@@ -354,8 +354,12 @@ type TicketFilter struct {
 	SLADueBefore *time.Time // a clock whose deadline is before this instant
 	Now          time.Time  // the instant SLA states are judged at
 	Ascending    bool       // oldest first; newest first by default
-	Limit        int
-	After        *Cursor
+	// ByDue orders by the nearest deadline of a clock not stopped (ties by
+	// id), the tickets without one after, newest first. One page only: no
+	// cursor is given or taken.
+	ByDue bool
+	Limit int
+	After *Cursor
 }
 
 // Cursor is the position after which the next page of a list starts: the

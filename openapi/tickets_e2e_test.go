@@ -440,6 +440,27 @@ func TestEnteUsersReplyToTheirOwnOpenTickets(t *testing.T) {
 	})
 }
 
+// sort=sla_due orders the whole result by the nearest deadline of a clock
+// not stopped, the tickets without one after; it is one page.
+func TestListBySLADue(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		first := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.clock.Advance(10 * time.Minute)
+		second := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.clock.Advance(10 * time.Minute)
+		closed := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.act(t, op, closed, "resolve", "").want(t, http.StatusOK)
+		same(t, "newest first", ids(t, e.do(t, http.MethodGet, "/api/v1/tickets", op, nil).want(t, http.StatusOK)), []int64{closed, second, first})
+		r := e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due", op, nil).want(t, http.StatusOK)
+		same(t, "by SLA due", ids(t, r), []int64{first, second, closed})
+		same(t, "next cursor by SLA due", r.get(t, "next_cursor"), nil)
+		cur := e.do(t, http.MethodGet, "/api/v1/tickets?limit=1", op, nil).want(t, http.StatusOK).str(t, "next_cursor")
+		e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due&cursor="+url.QueryEscape(cur), op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, "cursor")
+	})
+}
+
 func TestKeysetPagination(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
