@@ -246,7 +246,7 @@ var expectedPolicy = map[string]policy{
 
 	// Tickets: reporting tools get aggregates only, never tickets;
 	// technicians read them (CED Multiente work starts from them); only the
-	// help desk acts on them.
+	// help desk acts on them; ente users add public replies to their own.
 	"GET /api/v1/tickets":                          ticketSeers,
 	"POST /api/v1/tickets":                         ticketOpen,
 	"GET /api/v1/tickets/:id":                      ticketSeers,
@@ -488,8 +488,16 @@ func TestForeignEnteIsNotFound(t *testing.T) {
 				t.Errorf("GET %s as ente B's user: got %s, want 200", fmt.Sprintf(path, e.ticketB), r)
 			}
 		}
-		// Acting is refused to ente users as a function, the same way for
-		// an own and a foreign ticket, so the 403 reveals nothing.
+		// A public reply is the one action of an ente user: on the own
+		// ente's ticket it is recorded, on a foreign one it is the 404 of
+		// a missing ticket.
+		e.do(t, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/replies", e.ticketA), tok, map[string]string{"body": "Aggiungo un dettaglio"}).want(t, http.StatusOK)
+		r := e.do(t, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/replies", e.ticketB), tok, map[string]string{"body": "x"})
+		if msg := r.problemError(http.StatusNotFound, domain.CodeNotFound); msg != "" {
+			t.Errorf("reply to ticket %d of another ente: %s", e.ticketB, msg)
+		}
+		// Every other action is refused to ente users as a function, the
+		// same way for an own and a foreign ticket, so the 403 reveals nothing.
 		for _, id := range []int64{e.ticketA, e.ticketB} {
 			r := e.do(t, http.MethodPost, fmt.Sprintf("/api/v1/tickets/%d/notes", id), tok, map[string]string{"body": "x"})
 			if msg := r.problemError(http.StatusForbidden, domain.CodeForbidden); msg != "" {
@@ -498,7 +506,7 @@ func TestForeignEnteIsNotFound(t *testing.T) {
 		}
 		// The list holds only the own ente's tickets; asking for another
 		// ente's is refused.
-		r := e.do(t, http.MethodGet, "/api/v1/tickets", tok, nil).want(t, http.StatusOK)
+		r = e.do(t, http.MethodGet, "/api/v1/tickets", tok, nil).want(t, http.StatusOK)
 		var page struct {
 			Items []struct {
 				ID   int64  `json:"id"`

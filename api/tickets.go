@@ -317,7 +317,12 @@ func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 		}
 	}
 	f.Waiting = l.boolean("waiting")
-	f.Ascending = l.ascending("opened_at")
+	if l.q.Get("sort") == "sla_due" {
+		// The whole result by SLA due, one page (domain.TicketFilter.ByDue).
+		f.ByDue = true
+	} else {
+		f.Ascending = l.ascending("opened_at")
+	}
 	f.Limit = l.limit()
 	if v := l.q.Get("cursor"); v != "" {
 		cur, err := DecodeCursor(v, f.Ascending)

@@ -359,21 +359,29 @@ func (t *Ticket) Apply(c Command, wt WorkingTime) (Event, error) {
 	return ev, nil
 }
 
-// authorize applies the rules of who may act: operators and admins act,
-// and a level-1 operator may only add notes to a level-2 ticket; an ente
-// user may reply on a ticket of their own ente.
-func (t *Ticket) authorize(c Command) error {
-	switch c.By.Role {
+// authorize applies the rules of who may act (Allows).
+func (t *Ticket) authorize(c Command) error { return t.Allows(c.By, c.Action) }
+
+// Allows says whether the principal may apply the action to the ticket,
+// whatever its status (Next says when): operators and admins act, a
+// level-1 operator may only add notes to a level-2 ticket, and an ente
+// user may add a public reply to a ticket of their own ente, never an
+// internal note or any other action.
+func (t Ticket) Allows(p Principal, a Action) error {
+	switch p.Role {
 	case RoleAdmin:
 		return nil
-	case RoleEnte:
-		if c.Action == ActionReply && c.By.EnteCode == t.EnteCode {
-			return nil
-		}
-		return Errorf(CodeForbidden, "an ente user can only reply on tickets of their own ente")
 	case RoleOperator:
-		if t.Level == 2 && c.By.Level < 2 && c.Action != ActionNote {
+		if t.Level == 2 && p.Level < 2 && a != ActionNote {
 			return Errorf(CodeForbidden, "the ticket is handled at level 2; a level-1 operator can only add notes")
+		}
+		return nil
+	case RoleEnte:
+		if t.EnteCode != p.EnteCode {
+			return Errorf(CodeForbidden, "the ticket belongs to another ente")
+		}
+		if a != ActionReply {
+			return Errorf(CodeForbidden, "an ente user can only add a public reply")
 		}
 		return nil
 	default:
@@ -413,8 +421,12 @@ type TicketFilter struct {
 	Waiting      *bool      // true: waiting at Now; false: not waiting
 	Now          time.Time  // the instant SLA states are judged at
 	Ascending    bool       // oldest first; newest first by default
-	Limit        int
-	After        *Cursor
+	// ByDue orders by the nearest deadline of a clock not stopped (ties by
+	// id), the tickets without one after, newest first. One page only: no
+	// cursor is given or taken.
+	ByDue bool
+	Limit int
+	After *Cursor
 }
 
 // Cursor is the position after which the next page of a list starts: the

@@ -164,6 +164,13 @@ func TestApplyRules(t *testing.T) {
 		want  domain.Code
 	}{
 		{"ente user cannot act", nil, ente, domain.ActionTakeInCharge, "", domain.CodeForbidden},
+		{"ente user replies to an open ticket", nil, ente, domain.ActionReply, "grazie", ""},
+		{"ente user replies to a level 2 ticket", []domain.Action{domain.ActionEscalate}, ente, domain.ActionReply, "grazie", ""},
+		{"ente user cannot add a note", nil, ente, domain.ActionNote, "nota", domain.CodeForbidden},
+		{"ente user cannot resolve", nil, ente, domain.ActionResolve, "", domain.CodeForbidden},
+		{"ente user cannot reply to a closed ticket", []domain.Action{domain.ActionResolve}, ente, domain.ActionReply, "ancora", domain.CodeConflict},
+		{"another ente's user cannot reply", nil, domain.Principal{UserID: 5, Role: domain.RoleEnte, EnteCode: "prato"}, domain.ActionReply, "x", domain.CodeForbidden},
+		{"technician cannot reply", nil, domain.Principal{UserID: 6, Role: domain.RoleTechnician}, domain.ActionReply, "x", domain.CodeForbidden},
 		{"escalate twice", []domain.Action{domain.ActionEscalate}, operator, domain.ActionEscalate, "", domain.CodeConflict},
 		{"level 1 cannot resolve a level 2 ticket", []domain.Action{domain.ActionEscalate}, level1, domain.ActionResolve, "", domain.CodeForbidden},
 		{"level 1 may note a level 2 ticket", []domain.Action{domain.ActionEscalate}, level1, domain.ActionNote, "seen", ""},
@@ -184,6 +191,25 @@ func TestApplyRules(t *testing.T) {
 				t.Errorf("got %v, want code %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The ente's own reply is not the desk's answer to the reporter: it keeps
+// the status and leaves SLA.7 running.
+func TestEnteReplyLeavesClocksRunning(t *testing.T) {
+	tk := newTicket(t, domain.ChannelEmail)
+	ente := domain.Principal{UserID: 4, Role: domain.RoleEnte, EnteCode: tk.EnteCode}
+	ev, err := tk.Apply(domain.Command{Action: domain.ActionReply, By: ente, At: t0.Add(time.Minute), Body: "dettagli"}, flat{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev.Internal || tk.Status != domain.StatusNuovo {
+		t.Errorf("ente reply: internal %v status %s, want public and nuovo", ev.Internal, tk.Status)
+	}
+	for _, c := range tk.Clocks {
+		if c.StoppedAt != nil {
+			t.Errorf("%s stopped by the ente's reply, want running", c.Code)
+		}
 	}
 }
 

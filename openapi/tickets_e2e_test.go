@@ -415,6 +415,52 @@ func TestInternalNotesAreHiddenFromEnteUsers(t *testing.T) {
 	})
 }
 
+// An ente user adds public replies to their own ente's open tickets: the
+// operator reads them in the history; they neither change the status nor
+// stop the desk's reply clock, and are refused on a closed ticket.
+func TestEnteUsersReplyToTheirOwnOpenTickets(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		_, ente := e.user(t, domain.RoleEnte, 0, "firenze")
+		_, other := e.user(t, domain.RoleEnte, 0, "fiesole")
+		id := e.openTicket(t, ente, map[string]any{"channel": "portal"})
+		r := e.act(t, ente, id, "replies", "Il problema riguarda anche la PEC.").want(t, http.StatusOK)
+		same(t, "status after the ente's reply", r.get(t, "status"), "nuovo")
+		same(t, "SLA.7 after the ente's reply", clocks(t, r)["SLA.7"]["state"], "running")
+		e.act(t, ente, id, "notes", "nota").problem(t, http.StatusForbidden, domain.CodeForbidden)
+		e.act(t, other, id, "replies", "x").problem(t, http.StatusNotFound, domain.CodeNotFound)
+
+		ev := e.do(t, http.MethodGet, fmt.Sprintf("/api/v1/tickets/%d/events", id), op, nil).want(t, http.StatusOK)
+		same(t, "operator's last event", []any{ev.get(t, "items", 1, "action"), ev.get(t, "items", 1, "body"), ev.get(t, "items", 1, "internal")},
+			[]any{"reply", "Il problema riguarda anche la PEC.", false})
+
+		e.act(t, op, id, "resolve", "").want(t, http.StatusOK)
+		e.act(t, ente, id, "replies", "ancora").problem(t, http.StatusConflict, domain.CodeConflict)
+	})
+}
+
+// sort=sla_due orders the whole result by the nearest deadline of a clock
+// not stopped, the tickets without one after; it is one page.
+func TestListBySLADue(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		_, op := e.user(t, domain.RoleOperator, 1, "")
+		first := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.clock.Advance(10 * time.Minute)
+		second := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.clock.Advance(10 * time.Minute)
+		closed := e.openTicket(t, op, map[string]any{"channel": "email"})
+		e.act(t, op, closed, "resolve", "").want(t, http.StatusOK)
+		same(t, "newest first", ids(t, e.do(t, http.MethodGet, "/api/v1/tickets", op, nil).want(t, http.StatusOK)), []int64{closed, second, first})
+		r := e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due", op, nil).want(t, http.StatusOK)
+		same(t, "by SLA due", ids(t, r), []int64{first, second, closed})
+		same(t, "next cursor by SLA due", r.get(t, "next_cursor"), nil)
+		cur := e.do(t, http.MethodGet, "/api/v1/tickets?limit=1", op, nil).want(t, http.StatusOK).str(t, "next_cursor")
+		e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due&cursor="+url.QueryEscape(cur), op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, "cursor")
+	})
+}
+
 func TestKeysetPagination(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {

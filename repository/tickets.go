@@ -674,11 +674,16 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 		}
 		page.Total, page.TotalCapped = &total, capped
 	}
-	rows, next, err := keyset(q, "opened_at", f.Ascending, f.After, f.Limit, func(r ticketRow) (time.Time, int64) { return r.OpenedAt, r.ID })
+	var rows []ticketRow
+	var err error
+	if f.ByDue {
+		rows, err = s.ticketsByDue(db, f)
+	} else {
+		rows, page.Next, err = keyset(q, "opened_at", f.Ascending, f.After, f.Limit, func(r ticketRow) (time.Time, int64) { return r.OpenedAt, r.ID })
+	}
 	if err != nil {
 		return page, err
 	}
-	page.Next = next
 	clocks, err := s.clocksOf(db, rows)
 	if err != nil {
 		return page, err
@@ -688,6 +693,35 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 		page.Tickets[i] = r.toDomain(clocks[r.ID])
 	}
 	return page, nil
+}
+
+// ticketsByDue is one page of a ByDue list: first the tickets with a clock
+// not stopped, each at its nearest such deadline, read in order from the
+// index sla_clocks_due (the NOT EXISTS keeps one clock per ticket, the
+// first by deadline then code); then, when the page has room, the tickets
+// without one, newest first.
+func (s *Store) ticketsByDue(db *gorm.DB, f domain.TicketFilter) ([]ticketRow, error) {
+	if f.After != nil {
+		return nil, domain.Invalid("a list by SLA due has one page only", domain.FieldError{Field: "cursor", Detail: "is not allowed when sorting by SLA due"})
+	}
+	limit := f.Limit
+	if limit < 1 || limit > 100 {
+		limit = 100
+	}
+	var rows []ticketRow
+	err := s.filterTickets(db.Model(&ticketRow{}), f).Select("tickets.*").
+		Joins("JOIN sla_clocks dc ON dc.ticket_id = tickets.id AND dc.stopped_at IS NULL").
+		Where("NOT EXISTS (SELECT 1 FROM sla_clocks d2 WHERE d2.ticket_id = dc.ticket_id AND d2.stopped_at IS NULL" +
+			" AND (d2.deadline < dc.deadline OR (d2.deadline = dc.deadline AND d2.code < dc.code)))").
+		Order("dc.deadline, tickets.id").Limit(limit).Find(&rows).Error
+	if err != nil || len(rows) == limit {
+		return rows, translate(err)
+	}
+	var rest []ticketRow
+	err = s.filterTickets(db.Model(&ticketRow{}), f).
+		Where("NOT EXISTS (SELECT 1 FROM sla_clocks d3 WHERE d3.ticket_id = tickets.id AND d3.stopped_at IS NULL)").
+		Order("opened_at DESC, id DESC").Limit(limit - len(rows)).Find(&rest).Error
+	return append(rows, rest...), translate(err)
 }
 
 // countTickets counts the tickets a filter matches. When the filter names

@@ -19,12 +19,15 @@ type Store interface {
 	app.InterventionStore
 	app.ReportStore
 	app.MonitoringStore
+	app.UserStore
+	app.EntiStore
 }
 
 // NewServices wires the pages: tickets, interventions and reports are the
 // app use cases the API calls, on the API's store; sign-in and the CSV
-// downloads go through the API itself (apiServices).
-func NewServices(api http.Handler, store Store, now app.Clock) (Services, error) {
+// downloads go through the API itself (apiServices). hash is the API's
+// password hash, so accounts made on the pages sign in to the API.
+func NewServices(api http.Handler, store Store, now app.Clock, hash app.PasswordHash) (Services, error) {
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		return Services{}, err
@@ -32,8 +35,11 @@ func NewServices(api http.Handler, store Store, now app.Clock) (Services, error)
 	svc := apiServices(api)
 	svc.Tickets = app.NewTickets(store, now, domain.DefaultBackdateWindow)
 	svc.Interventions = app.NewInterventions(store, now, domain.DefaultBackdateWindow)
-	// The same monitoring figures as the API's SLA table.
-	svc.Reports = app.NewReports(store, now, rome, app.NewMonitoring(store, now))
+	monitoring := app.NewMonitoring(store, now)
+	svc.Reports = app.NewReports(store, now, rome, monitoring) // the same monitoring figures as the API's SLA table
+	svc.Outages = monitoring
+	svc.Users = app.NewUsers(store, now, hash)
+	svc.Enti = app.NewEnti(store, now, rome)
 	return svc, nil
 }
 
@@ -182,9 +188,9 @@ type accessKey struct{}
 
 type bridgeReports struct{ b *bridge }
 
-func (t bridgeReports) AnnualCSV(ctx context.Context, _ domain.Principal, year int, section string) ([]byte, error) {
+func (t bridgeReports) AnnualFile(ctx context.Context, _ domain.Principal, year int, section, media string) ([]byte, error) {
 	var out []byte
 	q := url.Values{"section": {section}, "locale": {"it"}}
-	err := t.b.callAccept(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, q.Encode()), token(ctx), 0, "text/csv", nil, &out)
+	err := t.b.callAccept(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, q.Encode()), token(ctx), 0, media, nil, &out)
 	return out, err
 }

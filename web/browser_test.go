@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,16 @@ func TestBrowserJourneys(t *testing.T) {
 		if got := b.text("#stato"); got != "Nuovo" {
 			t.Errorf("new ticket status = %q, want Nuovo", got)
 		}
+		// She adds a public reply; notes and the desk's actions are not hers.
+		b.do(chromedp.SetValue(chromedp.CSS("#risposta"), "Aggiungo: anche l'area riservata non si apre."))
+		b.submit(`form:has(#risposta) button[type=submit]`)
+		if hist := b.text("#storico"); !strings.Contains(hist, "anche l'area riservata") {
+			t.Errorf("the ente user's reply is not in the history: %q", hist)
+		}
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('#nota, button[name=azione]').length`)); err != nil || n != 0 {
+			t.Errorf("the ente user's page has %d note fields or action buttons (%v), want none", n, err)
+		}
+		b.checkA11y("ticket-ente-risposta")
 		b.open("/ticket")
 		if list := b.text("#elenco-ticket"); !strings.Contains(list, "Il sito non si apre") {
 			t.Errorf("I miei ticket lacks the new ticket: %q", list)
@@ -255,18 +266,8 @@ func TestBrowserJourneys(t *testing.T) {
 			if token != "" {
 				form.Set("csrf", token)
 			}
-			req, _ := http.NewRequest(http.MethodPost, d.url+"/ticket/"+id+"/azione", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			for _, c := range b.cookies() {
-				req.AddCookie(c)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusForbidden {
-				t.Errorf("POST with csrf %q = %d, want 403", token, resp.StatusCode)
+			if st := b.post("/ticket/"+id+"/azione", form); st != http.StatusForbidden {
+				t.Errorf("POST with csrf %q = %d, want 403", token, st)
 			}
 		}
 		b.signOut()
@@ -290,6 +291,9 @@ func TestBrowserJourneys(t *testing.T) {
 			t.Errorf("queue filtered to match the new ticket lacks it: %q", b.text("main"))
 		}
 		b.open("/ticket/" + id)
+		if hist := b.text("#storico"); !strings.Contains(hist, "anche l'area riservata") || !strings.Contains(hist, "anna") {
+			t.Errorf("the operator does not see the ente user's reply: %q", hist)
+		}
 		b.submit(`button[value=take_in_charge]`)
 		if got := b.text("#stato"); got != "Aperto" {
 			t.Errorf("after taking in charge status = %q, want Aperto", got)
@@ -359,6 +363,9 @@ func TestBrowserJourneys(t *testing.T) {
 		if got := b.text(sel + " .stato-intervento"); got != "In corso" {
 			t.Fatalf("after starting the status is %q", got)
 		}
+		if got := b.text("#oggi " + sel + " .stato-intervento"); got != "In corso" {
+			t.Errorf("the intervention under way is not among today's: %q", got)
+		}
 		b.do(chromedp.SetValue(chromedp.CSS(sel+" textarea"), "Stampante sostituita e configurata."))
 		b.submit(sel + " button[type=submit]")
 		b.signOut()
@@ -415,18 +422,53 @@ func TestBrowserJourneys(t *testing.T) {
 		if want.HelpDeskTotal.Current.Gestiti() < 1 {
 			t.Errorf("the report counts no ticket this year: %+v", want.HelpDeskTotal)
 		}
-		req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/csv?sezione=help_desk", year), nil)
-		for _, c := range b.cookies() {
-			req.AddCookie(c)
-		}
-		resp, err := http.DefaultClient.Do(req)
+		// The whole SLA table, in the API's Italian notation.
+		sla, err := chromedp.Run(b.step(), chromedp.Evaluate[[][]string](`[...document.querySelectorAll('#tabella-sla tbody tr')].map(r => [...r.children].map(c => c.textContent.trim()))`))
 		if err != nil {
 			t.Fatal(err)
 		}
-		csv, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") || !strings.Contains(string(csv), ";") {
-			t.Errorf("CSV download: %s %q %q", resp.Status, resp.Header.Get("Content-Type"), csv)
+		apiSLA := d.apiAnnualSLATable(t, "olga", year)
+		if len(sla) != 11 || len(apiSLA) != 11 {
+			t.Fatalf("SLA table has %d rows, the API %d, want 11", len(sla), len(apiSLA))
+		}
+		for i, r := range apiSLA {
+			if g := []string{sla[i][0], sla[i][2], sla[i][3], sla[i][4]}; strings.Join(g, "|") != strings.Join(r, "|") {
+				t.Errorf("SLA row %d = %v, the API says %v", i, g, r)
+			}
+		}
+		// Tickets per month and status: the months add up to the year.
+		months, err := chromedp.Run(b.step(), chromedp.Evaluate[[]string](`[...document.querySelectorAll('#tabella-mesi tbody tr td:last-child')].map(c => c.textContent.trim())`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum int64
+		for _, m := range months {
+			n, _ := strconv.ParseInt(strings.ReplaceAll(m, ".", ""), 10, 64)
+			sum += n
+		}
+		if len(months) != 12 || sum != want.HelpDeskTotal.Current.Gestiti() {
+			t.Errorf("month table: %d rows adding up to %d, want 12 adding up to %d", len(months), sum, want.HelpDeskTotal.Current.Gestiti())
+		}
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('svg[aria-labelledby="grafico-mesi-titolo grafico-mesi-desc"] rect').length`)); err != nil || n == 0 {
+			t.Errorf("the month chart has %d bars (%v)", n, err)
+		}
+		for _, dl := range []struct{ path, ctype, start string }{
+			{"csv?sezione=help_desk", "text/csv", "\ufeff"},
+			{"xlsx?sezione=sla_table", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "PK"},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, d.url+fmt.Sprintf("/report/%d/%s", year, dl.path), nil)
+			for _, c := range b.cookies() {
+				req.AddCookie(c)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), dl.ctype) || !strings.HasPrefix(string(body), dl.start) {
+				t.Errorf("download %s: %s %q %.40q", dl.path, resp.Status, resp.Header.Get("Content-Type"), body)
+			}
 		}
 	})
 }

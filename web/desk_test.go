@@ -92,11 +92,12 @@ func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
 // wire builds the API on the store and the pages' services on it.
 func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 	t.Helper()
-	srv, err := api.New(api.Config{JWTSecret: []byte("browser-test-secret-of-32-bytes!"), PasswordCost: bcrypt.MinCost}, s)
+	srv, err := api.New(api.Config{JWTSecret: []byte("browser-test-secret-of-32-bytes!"), PasswordCost: bcrypt.MinCost,
+		Monitoring: app.NewMonitoring(s, time.Now)}, s) // wired as cmd/helpdesk wires it
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := NewServices(srv, s, app.Clock(time.Now))
+	svc, err := NewServices(srv, s, app.Clock(time.Now), func(pw string) (string, error) { return api.HashPassword(pw, bcrypt.MinCost) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,14 +165,6 @@ type apiCounts struct {
 // API as username sees it, rows then total.
 func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]apiCounts {
 	t.Helper()
-	tok, _ := d.signedIn(t, username)
-	req, _ := http.NewRequest(http.MethodGet, fmt.Sprintf("%s/api/v1/reports/annual/%d", d.url, year), nil)
-	req.Header.Set("Authorization", "Bearer "+tok.Access)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
 	type row struct{ Current, Previous apiCounts }
 	var out struct {
 		HelpDesk struct {
@@ -179,15 +172,48 @@ func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]a
 			Total row
 		} `json:"help_desk"`
 	}
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET annual report: %s", resp.Status)
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		t.Fatal(err)
-	}
+	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d", year), &out)
 	var rows [][2]apiCounts
 	for _, r := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
 		rows = append(rows, [2]apiCounts{r.Current, r.Previous})
 	}
 	return rows
+}
+
+// apiAnnualSLATable reads the whole SLA table of the annual report from
+// the API under locale=it, as code, expected, measured, deviation in the
+// report's notation.
+func (d *desk) apiAnnualSLATable(t *testing.T, username string, year int) [][]string {
+	t.Helper()
+	var out struct {
+		SLATable []struct {
+			Code    string
+			Display struct{ Expected, Measured, Deviation string }
+		} `json:"sla_table"`
+	}
+	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d?locale=it", year), &out)
+	var rows [][]string
+	for _, r := range out.SLATable {
+		rows = append(rows, []string{r.Code, r.Display.Expected, r.Display.Measured, r.Display.Deviation})
+	}
+	return rows
+}
+
+// apiGet reads path from the API as username and decodes its JSON into out.
+func (d *desk) apiGet(t *testing.T, username, path string, out any) {
+	t.Helper()
+	tok, _ := d.signedIn(t, username)
+	req, _ := http.NewRequest(http.MethodGet, d.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatal(err)
+	}
 }

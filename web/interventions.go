@@ -88,8 +88,41 @@ func (h *Handler) showInterventions(w http.ResponseWriter, r *http.Request, s *s
 	if len(errs) > 0 {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 	}
-	h.render(w, r, s, "interventions", "I miei interventi", map[string]any{"Mine": mine, "Unplanned": unplanned,
-		"Technician": s.P.Role == domain.RoleTechnician, "Errors": errs, "Done": done, "Now": now})
+	data := map[string]any{"Mine": mine, "Unplanned": unplanned,
+		"Technician": s.P.Role == domain.RoleTechnician, "Errors": errs, "Done": done, "Now": now}
+	if s.P.Role == domain.RoleTechnician {
+		data["Today"], data["Week"], data["Later"] = h.byDay(mine, now)
+	}
+	h.render(w, r, s, "interventions", "I miei interventi", data)
+}
+
+// byDay splits a technician's work by when it is due to be done in Rome:
+// today (with what is under way or already late), the rest of this week
+// (to Sunday), and later. The planned time counts, else the deadline.
+func (h *Handler) byDay(ivs []domain.Intervention, now time.Time) (today, week, later []domain.Intervention) {
+	local := now.In(h.rome)
+	midnight := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, h.rome)
+	tomorrow := midnight.AddDate(0, 0, 1)
+	toMonday := (8 - int(local.Weekday())) % 7 // Sunday is 0: tomorrow
+	if toMonday == 0 {
+		toMonday = 7 // today is Monday: the next one
+	}
+	monday := midnight.AddDate(0, 0, toMonday)
+	for _, iv := range ivs {
+		when := iv.Deadline
+		if iv.PlannedAt != nil {
+			when = *iv.PlannedAt
+		}
+		switch {
+		case iv.Status == domain.InterventionInProgress || when.Before(tomorrow):
+			today = append(today, iv)
+		case when.Before(monday):
+			week = append(week, iv)
+		default:
+			later = append(later, iv)
+		}
+	}
+	return today, week, later
 }
 
 func (h *Handler) interventionAct(w http.ResponseWriter, r *http.Request, s *session) {

@@ -26,13 +26,20 @@ func parsePages(funcs template.FuncMap) (map[string]*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Files named _*.html hold pieces several pages share.
+	shared := []string{"templates/layout.html"}
+	partials, err := fs.Glob(templateFS, "templates/_*.html")
+	if err != nil {
+		return nil, err
+	}
+	shared = append(shared, partials...)
 	out := map[string]*template.Template{}
 	for _, n := range names {
 		name := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, append(shared, n)...)
 		if err != nil {
 			return nil, err
 		}
@@ -102,6 +109,48 @@ func (h *Handler) funcs() template.FuncMap {
 			return itNumber(*v) + "%"
 		},
 		"level": func(l domain.Level) string { return fmt.Sprintf("%d° livello", l) },
+		"role":  func(r domain.Role) string { return label(roleLabels, r) },
+		"kind":  func(k string) string { return label(kindLabels, k) },
+		"ced":   func(c string) string { return label(cedLabels, c) },
+		"kinds": func() []string { return domain.EnteKinds },
+		"ceds":  func() []string { return domain.CEDCoverages },
+		"roles": func() []domain.Role {
+			return []domain.Role{domain.RoleEnte, domain.RoleOperator, domain.RoleTechnician, domain.RoleReporter, domain.RoleAdmin, domain.RoleMonitor}
+		},
+		"minutes": func(d time.Duration) int64 { return int64(d / time.Minute) },
+		"closure": closureText,
+		"notice":  func(n domain.NoticeOutcome) string { return label(noticeLabels, n) },
+		"day":     func(t time.Time) string { return t.In(h.rome).Format("02/01/2006") },
+		"outageTable": func(id, caption string, rows []outageRow) map[string]any {
+			return map[string]any{"ID": id, "Caption": caption, "Rows": rows}
+		},
+		"download": func(year int, section, name string) map[string]any {
+			return map[string]any{"Year": year, "Section": section, "Name": name}
+		},
+		"enteForm": func(e domain.Ente) enteForm {
+			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, ContactCenter: e.ContactCenter}
+		},
+		"slaKey": func(c domain.SLACode) string { return strings.ReplaceAll(string(c), ".", "_") },
+	}
+}
+
+var monthNames = [...]string{"", "gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio",
+	"agosto", "settembre", "ottobre", "novembre", "dicembre"}
+
+// closureText reads a closure day as Italians write it: "24 giugno (ogni
+// anno dal 2020)" or "7 dicembre 2026".
+func closureText(c domain.EnteClosure) string {
+	m := ""
+	if c.Month >= time.January && c.Month <= time.December {
+		m = monthNames[c.Month]
+	}
+	switch {
+	case c.Year != 0:
+		return fmt.Sprintf("%d %s %d", c.Day, m, c.Year)
+	case c.FromYear != 0:
+		return fmt.Sprintf("%d %s (ogni anno dal %d)", c.Day, m, c.FromYear)
+	default:
+		return fmt.Sprintf("%d %s (ogni anno)", c.Day, m)
 	}
 }
 

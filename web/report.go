@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
@@ -15,11 +16,19 @@ import (
 type Reports interface {
 	Scope(ctx context.Context, p domain.Principal, ente string) (string, error)
 	Annual(ctx context.Context, year int, ente string) (app.AnnualReport, error)
+	Tickets(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error)
 }
 
-// ReportFiles hands out a table of the annual report as the API's CSV.
+// Download formats of the report's tables: the API's Italian CSV and XLSX.
+const (
+	mediaCSV  = "text/csv"
+	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
+
+// ReportFiles hands out a table of the annual report as the API's CSV or
+// XLSX (media is mediaCSV or mediaXLSX).
 type ReportFiles interface {
-	AnnualCSV(ctx context.Context, p domain.Principal, year int, section string) ([]byte, error)
+	AnnualFile(ctx context.Context, p domain.Principal, year int, section, media string) ([]byte, error)
 }
 
 // bar is one bar of an SVG chart, laid out on the server (no script).
@@ -53,6 +62,66 @@ func chart(labels []string, prev, cur []int64, prevYear, year int) []bar {
 		}
 	}
 	return out
+}
+
+// statusOrder stacks a month's bar bottom up: closed first, then open.
+var statusOrder = []domain.Status{domain.StatusRisolto, domain.StatusNonDiCompetenza, domain.StatusAperto, domain.StatusNuovo}
+
+var monthShort = [...]string{"", "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"}
+
+// monthRow is one month of the year's tickets by current status.
+type monthRow struct {
+	Month  string
+	Counts domain.StatusCounts
+}
+
+func statusCount(c domain.StatusCounts, s domain.Status) int64 {
+	switch s {
+	case domain.StatusNuovo:
+		return c.Nuovo
+	case domain.StatusAperto:
+		return c.Aperto
+	case domain.StatusRisolto:
+		return c.Risolto
+	default:
+		return c.NonDiCompetenza
+	}
+}
+
+// monthChart lays out one stacked bar per month of the tickets opened in
+// it, by current status, and returns the twelve rows of its data table.
+func monthChart(stats []domain.TicketStatsRow) ([]bar, []monthRow) {
+	rows := make([]monthRow, 12)
+	for i := range rows {
+		rows[i].Month = monthNames[i+1]
+	}
+	for _, s := range stats {
+		if s.Key.Month >= 1 && s.Key.Month <= 12 {
+			rows[s.Key.Month-1].Counts.Add(s.Counts)
+		}
+	}
+	var max int64 = 1
+	for _, r := range rows {
+		max = int64(math.Max(float64(max), float64(r.Counts.Gestiti())))
+	}
+	const height, top, groupW, barW = 180.0, 20.0, 46.0, 30.0
+	var out []bar
+	for i, r := range rows {
+		x := 40 + float64(i)*groupW
+		y := top + height
+		for j, st := range statusOrder {
+			v := statusCount(r.Counts, st)
+			if v == 0 {
+				continue
+			}
+			h := height * float64(v) / float64(max)
+			y -= h
+			out = append(out, bar{Label: fmt.Sprintf("%s, %s", r.Month, strings.ToLower(label(statusLabels, st))), X: x, Y: y, W: barW, H: h,
+				Value: itNumber(v), Class: fmt.Sprintf("bar-s%d", j)})
+		}
+		out = append(out, bar{Label: monthShort[i+1], LabelX: x + barW/2, LabelY: top + height + 16, Class: "month"})
+	}
+	return out, rows
 }
 
 // itNumber writes 1234567 as 1.234.567, as Italian readers expect.
@@ -103,17 +172,10 @@ func resolvedPercent(c domain.StatusCounts) string {
 }
 
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
-	now := h.cfg.Now().In(h.rome)
-	year := now.Year()
-	if v := r.URL.Query().Get("anno"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < domain.MinYear || y > domain.MaxYear {
-			w.WriteHeader(http.StatusBadRequest)
-			h.render(w, r, s, "error", "Anno non valido", map[string]any{"Status": http.StatusBadRequest,
-				"Message": fmt.Sprintf("L'anno deve essere compreso tra %d e %d.", domain.MinYear, domain.MaxYear)})
-			return
-		}
-		year = y
+	year, from, to, ok := h.yearPeriod(r)
+	if !ok {
+		h.badYear(w, r, s)
+		return
 	}
 	rep, err := h.annual(r.Context(), s.P, year)
 	if err != nil {
@@ -126,13 +188,17 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 		labels = append(labels, fmt.Sprintf("%d° livello", row.Level))
 		prev, cur = append(prev, row.Previous.Gestiti()), append(cur, row.Current.Gestiti())
 	}
-	var years []int
-	for y := now.Year(); y >= now.Year()-9; y-- {
-		years = append(years, y)
+	// The second chart: tickets opened per month by current status.
+	stats, err := h.reports.Tickets(r.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: rep.Ente, GroupBy: []domain.Dimension{domain.DimMonth}})
+	if err != nil {
+		h.errorPage(w, r, s, err)
+		return
 	}
+	monthBars, months := monthChart(stats)
 	h.render(w, r, s, "report", fmt.Sprintf("Relazione annuale %d", year), map[string]any{"R": rep,
 		"PreviousYear": year - 1,
-		"Bars":         chart(labels, prev, cur, year-1, year), "Years": years})
+		"Bars":         chart(labels, prev, cur, year-1, year), "Years": h.years(),
+		"MonthBars": monthBars, "Months": months, "Statuses": statusOrder})
 }
 
 // annual is the report of the year for p, scoped as the API scopes it:
@@ -148,20 +214,25 @@ func (h *Handler) annual(ctx context.Context, p domain.Principal, year int) (app
 	return h.reports.Annual(ctx, year, ente)
 }
 
-// reportCSV downloads a table of the report as the API's Italian CSV.
-func (h *Handler) reportCSV(w http.ResponseWriter, r *http.Request, s *session) {
+// reportFile downloads a table of the report as the API's Italian CSV
+// or XLSX, by the path's last segment.
+func (h *Handler) reportFile(w http.ResponseWriter, r *http.Request, s *session) {
 	year, err := strconv.Atoi(r.PathValue("anno"))
 	section := r.URL.Query().Get("sezione")
 	if err != nil {
 		h.errorPage(w, r, s, domain.ErrNotFound)
 		return
 	}
-	b, err := h.files.AnnualCSV(r.Context(), s.P, year, section)
+	ext, media, ctype := "csv", mediaCSV, "text/csv; charset=utf-8"
+	if strings.HasSuffix(r.URL.Path, "/xlsx") {
+		ext, media, ctype = "xlsx", mediaXLSX, mediaXLSX
+	}
+	b, err := h.files.AnnualFile(r.Context(), s.P, year, section, media)
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="relazione-%d-%s.csv"`, year, section))
+	w.Header().Set("Content-Type", ctype)
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="relazione-%d-%s.%s"`, year, section, ext))
 	_, _ = w.Write(b)
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -27,7 +26,8 @@ func parseQueueFilter(r *http.Request, now time.Time) (queueFilter, domain.Ticke
 	q := r.URL.Query()
 	f := queueFilter{Level: q.Get("livello"), Ente: strings.TrimSpace(q.Get("ente")), Status: q.Get("stato"),
 		Service: strings.TrimSpace(q.Get("servizio")), Text: strings.TrimSpace(q.Get("testo")), SLA: q.Get("sla")}
-	df := domain.TicketFilter{EnteCode: f.Ente, Service: f.Service, Text: f.Text, Limit: 100, Now: now}
+	// The whole result by SLA due, in SQL (domain.TicketFilter.ByDue).
+	df := domain.TicketFilter{EnteCode: f.Ente, Service: f.Service, Text: f.Text, Limit: 100, Now: now, ByDue: true}
 	var errs []string
 	switch f.SLA {
 	case "":
@@ -109,14 +109,6 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request, s *session)
 			rows = append(rows, rowOf(t, now))
 		}
 	}
-	// Open tickets by their nearest deadline, closed ones after, newest first.
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
-		if a.Due.IsZero() != b.Due.IsZero() {
-			return !a.Due.IsZero()
-		}
-		return a.Due.Before(b.Due)
-	})
 	if len(errs) > 0 {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 	}

@@ -53,7 +53,10 @@ func (h *Handler) ticketCreate(w http.ResponseWriter, r *http.Request, s *sessio
 
 // fieldNames are the form's names for the use case's fields.
 var fieldNames = map[string]string{"subject": "Oggetto", "description": "Descrizione", "service": "Servizio",
-	"channel": "Canale", "ente": "Ente", "body": "Testo", "level": "Livello"}
+	"channel": "Canale", "ente": "Ente", "body": "Testo", "level": "Livello", "username": "Nome utente",
+	"password": "Password", "role": "Ruolo", "code": "Codice", "name": "Nome", "kind": "Tipo",
+	"ced_multiente": "CED Multiente", "month": "Mese", "day": "Giorno", "year": "Anno", "from_year": "Dal",
+	"reason": "Motivo", "azione": "Azione"}
 
 // fieldMessages turns a validation error into messages for the form, or
 // nil when err is not about the input.

@@ -10,8 +10,10 @@ import (
 // ticketView is what the ticket page shows.
 type ticketView struct {
 	T       domain.Ticket
-	Events  []domain.Event // public history for ente staff; all for the help desk
-	Actions []domain.Action
+	Events  []domain.Event  // public history for ente staff; all for the help desk
+	Actions []domain.Action // the buttons the principal may press (domain.Ticket.Allows)
+	Reply   bool            // the principal may add a public reply
+	Note    bool            // the principal may add an internal note
 	Stale   bool
 	Errors  []string
 	Done    domain.Action // the action just applied, or "open" for a new ticket
@@ -53,8 +55,12 @@ func (h *Handler) showTicket(w http.ResponseWriter, r *http.Request, s *session,
 		return
 	}
 	v.T, v.Events = t, evs
-	if s.P.IsStaff() {
-		v.Actions = staffActions
+	for _, a := range staffActions {
+		if t.Allows(s.P, a) == nil {
+			v.Actions = append(v.Actions, a)
+		}
 	}
+	v.Reply = t.Allows(s.P, domain.ActionReply) == nil
+	v.Note = t.Allows(s.P, domain.ActionNote) == nil
 	h.render(w, r, s, "ticket", "Ticket "+strconv.FormatInt(id, 10)+": "+t.Subject, v)
 }

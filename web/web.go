@@ -60,6 +60,35 @@ type Interventions interface {
 	Apply(ctx context.Context, p domain.Principal, id int64, cmd domain.InterventionCommand, version int) (domain.Intervention, error)
 }
 
+// Users is the account use cases of the admin pages (app.Users).
+type Users interface {
+	List(ctx context.Context) ([]domain.User, error)
+	Get(ctx context.Context, id int64) (domain.User, error)
+	Create(ctx context.Context, n app.NewAccount) (domain.User, error)
+	Update(ctx context.Context, id int64, ch app.AccountChange, version int) (domain.User, error)
+	RevokeSessions(ctx context.Context, id int64) error
+}
+
+// Enti is the enti, closures and SLA target use cases of the admin pages
+// (app.Enti).
+type Enti interface {
+	List(ctx context.Context) ([]domain.Ente, error)
+	Get(ctx context.Context, code string) (domain.Ente, error)
+	Create(ctx context.Context, e domain.Ente) (domain.Ente, error)
+	Update(ctx context.Context, code string, ch app.EnteChange, version int) (domain.Ente, error)
+	Closures(ctx context.Context, code string) ([]domain.EnteClosure, error)
+	AddClosure(ctx context.Context, cl domain.EnteClosure) (domain.EnteClosure, error)
+	DeleteClosure(ctx context.Context, code string, id int64) error
+	SLATargets(ctx context.Context) (domain.SLATargets, error)
+	SetSLATargets(ctx context.Context, ts domain.SLATargets) error
+}
+
+// Outages is the outage use cases the pages call (app.Monitoring).
+type Outages interface {
+	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
+	OutagesReport(ctx context.Context, from, to time.Time) (app.OutageReport, error)
+}
+
 // Services are the use cases behind the pages.
 type Services struct {
 	Auth          Auth
@@ -67,6 +96,9 @@ type Services struct {
 	Interventions Interventions
 	Reports       Reports
 	ReportFiles   ReportFiles
+	Users         Users
+	Enti          Enti
+	Outages       Outages
 }
 
 // Config holds the pages' settings.
@@ -85,6 +117,9 @@ type Handler struct {
 	interventions Interventions
 	reports       Reports
 	files         ReportFiles
+	users         Users
+	enti          Enti
+	outages       Outages
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -107,7 +142,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -133,7 +168,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 // (which keeps /api/v1 and its probes).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/"} {
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/", "/admin/", "GET /interruzioni"} {
 		mux.Handle(p, h)
 	}
 }
@@ -151,9 +186,24 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /ticket/{id}", h.signedIn(h.ticketShow))
 	h.mux.HandleFunc("POST /ticket/{id}/azione", h.signedIn(h.ticketAct))
 	h.mux.HandleFunc("GET /report", h.signedIn(h.report))
-	h.mux.HandleFunc("GET /report/{anno}/csv", h.signedIn(h.reportCSV))
+	h.mux.HandleFunc("GET /report/{anno}/csv", h.signedIn(h.reportFile))
+	h.mux.HandleFunc("GET /report/{anno}/xlsx", h.signedIn(h.reportFile))
 	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
 	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
+	h.mux.HandleFunc("GET /interruzioni", h.signedIn(h.outageList))
+	h.mux.HandleFunc("GET /report/interruzioni", h.signedIn(h.outageReport))
+	h.mux.HandleFunc("GET /admin/utenti", h.admin(h.userList))
+	h.mux.HandleFunc("POST /admin/utenti", h.admin(h.userCreate))
+	h.mux.HandleFunc("GET /admin/utenti/{id}", h.admin(h.userShow))
+	h.mux.HandleFunc("POST /admin/utenti/{id}/azione", h.admin(h.userAct))
+	h.mux.HandleFunc("GET /admin/enti", h.admin(h.enteList))
+	h.mux.HandleFunc("POST /admin/enti", h.admin(h.enteCreate))
+	h.mux.HandleFunc("GET /admin/enti/{code}", h.admin(h.enteShow))
+	h.mux.HandleFunc("POST /admin/enti/{code}", h.admin(h.enteUpdate))
+	h.mux.HandleFunc("POST /admin/enti/{code}/chiusure", h.admin(h.closureAdd))
+	h.mux.HandleFunc("POST /admin/enti/{code}/chiusure/{id}/elimina", h.admin(h.closureDelete))
+	h.mux.HandleFunc("GET /admin/sla", h.admin(h.slaShow))
+	h.mux.HandleFunc("POST /admin/sla", h.admin(h.slaSave))
 }
 
 // ServeHTTP sets the security headers every page carries and routes.

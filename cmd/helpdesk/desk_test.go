@@ -29,7 +29,7 @@ func TestDeskRoutesPagesAndAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := web.NewServices(srv, store, app.Clock(time.Now))
+	svc, err := web.NewServices(srv, store, app.Clock(time.Now), func(pw string) (string, error) { return api.HashPassword(pw, 4) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -363,7 +363,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
-	svc, err := web.NewServices(srv, store, app.Clock(time.Now))
+	svc, err := web.NewServices(srv, store, app.Clock(time.Now), func(pw string) (string, error) { return api.HashPassword(pw, cfg.passwordCost) })
 	if err != nil {
 		return err
 	}
