@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -221,4 +222,34 @@ func TestPrivateAddressesAreRefused(t *testing.T) {
 	if _, err := (&jobs.Guard{AllowPrivate: true}).Client(time.Second).Post(srv.URL, "application/json", strings.NewReader("{}")); err != nil {
 		t.Fatalf("with AllowPrivate: %v", err)
 	}
+}
+
+// An idempotent create (the API's Idempotency-Key) enqueues its notice in
+// the create's own transaction, once: a replay of the key sends nothing
+// more. On PostgreSQL that transaction begins lazily at the first write.
+func TestIdempotentCreateIsToldOnce(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		d := startDesk(t, s, fastRetry)
+		r := jobstest.NewReceiver(t)
+		d.register(t, r, "ticket.created")
+		create := func(ctx context.Context) (domain.StoredResponse, error) {
+			tk, err := d.tickets.Open(ctx, d.op, app.OpenTicket{Ente: "firenze", Subject: "Rete giù",
+				Service: "ced_multiente", Channel: domain.ChannelPhone})
+			return domain.StoredResponse{Body: fmt.Appendf(nil, `{"id":%d}`, tk.ID)}, err
+		}
+		for i, wantReplay := range []bool{false, true} {
+			_, replayed, err := s.Idempotent(context.Background(), "tickets", "told-once", "h", time.Now(), create)
+			if err != nil {
+				t.Fatalf("create %d: %v", i, err)
+			}
+			if replayed != wantReplay {
+				t.Fatalf("create %d: replayed %v, want %v", i, replayed, wantReplay)
+			}
+		}
+		jobstest.WaitFor(t, "one message", func() bool { return len(r.Messages()) >= 1 })
+		time.Sleep(300 * time.Millisecond)
+		if got := typesOf(r.Messages()); len(got) != 1 || got[0] != "ticket.created" {
+			t.Fatalf("got %v, want one ticket.created", got)
+		}
+	})
 }

@@ -47,6 +47,12 @@ func (s *Store) migrateRiver(ctx context.Context) ([]string, error) {
 func SQLTx(ctx context.Context) *sql.Tx {
 	tx, ok := ctx.Value(txKey{}).(*gorm.DB)
 	if !ok {
+		// An idempotent create's transaction, begun at its first write.
+		if l := pendingCreate(ctx); l != nil && l.tx != nil {
+			tx, ok = l.tx, true
+		}
+	}
+	if !ok {
 		return nil
 	}
 	sqlTx, _ := tx.Statement.ConnPool.(*sql.Tx)
