@@ -29,5 +29,5 @@ func (s *Store) publish(ctx context.Context, notices []domain.Notice) error {
 	if tx == nil {
 		return errors.New("publish: notices must be enqueued inside the change's transaction")
 	}
-	return s.outbox.Enqueue(ctx, tx, notices)
+	return translate(s.outbox.Enqueue(ctx, tx, notices))
 }
