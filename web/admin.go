@@ -6,12 +6,11 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// admin lets only administrators through (app.Administrators, the API's
-// rule for users, enti and settings), after signedIn's session and CSRF
-// checks.
-func (h *Handler) admin(next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
+// admin lets through, after signedIn's session and CSRF checks, only the
+// roles domain.Permissions allows act: the API's rule for the same act.
+func (h *Handler) admin(act domain.Act, next func(http.ResponseWriter, *http.Request, *session)) http.HandlerFunc {
 	return h.signedIn(func(w http.ResponseWriter, r *http.Request, s *session) {
-		if err := domain.Permit(s.P, domain.ActManageUsers); err != nil {
+		if err := domain.Permit(s.P, act); err != nil {
 			h.errorPage(w, r, s, err)
 			return
 		}
