@@ -279,9 +279,11 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// MailLog is what the mail log handler reads (app.Mailing).
+// MailLog is the e-mail use cases (app.Mailing): the log of sends, and
+// the outage notices that queue mail themselves.
 type MailLog interface {
 	Log(ctx context.Context, limit int) ([]domain.Mail, error)
+	SendOutageNotice(ctx context.Context, id int64, a domain.NoticeAudience) (app.OutageNoticeResult, error)
 }
 
 type mailJSON struct {
@@ -292,14 +294,14 @@ type mailJSON struct {
 	Status    string     `json:"status"`
 	Error     string     `json:"error"`
 	TicketID  *int64     `json:"ticket_id"`
+	OutageID  *int64     `json:"outage_id"`
 	CreatedAt time.Time  `json:"created_at"`
 	SentAt    *time.Time `json:"sent_at"`
 }
 
 // listMail shows the latest e-mail sends with their outcome.
 func (s *Server) listMail(c *gin.Context) {
-	if s.cfg.Mail == nil {
-		fail(c, domain.Errorf(domain.CodeUnavailable, "e-mail is not configured on this server (HELPDESK_SMTP_URL)"))
+	if !s.mailConfigured(c) {
 		return
 	}
 	l := s.listParams(c, map[string]bool{"limit": true})
@@ -313,8 +315,19 @@ func (s *Server) listMail(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": mapItems(ms, func(m domain.Mail) mailJSON {
-		return mailJSON{ID: m.ID, Kind: string(m.Kind), To: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
-			TicketID: m.TicketID, CreatedAt: s.local(m.CreatedAt), SentAt: s.localPtr(m.SentAt)}
-	})})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(ms, s.mailJSON)})
+}
+
+func (s *Server) mailJSON(m domain.Mail) mailJSON {
+	return mailJSON{ID: m.ID, Kind: string(m.Kind), To: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
+		TicketID: m.TicketID, OutageID: m.OutageID, CreatedAt: s.local(m.CreatedAt), SentAt: s.localPtr(m.SentAt)}
+}
+
+// mailConfigured answers 503 when the server sends no e-mail.
+func (s *Server) mailConfigured(c *gin.Context) bool {
+	if s.cfg.Mail == nil {
+		fail(c, domain.Errorf(domain.CodeUnavailable, "e-mail is not configured on this server (HELPDESK_SMTP_URL)"))
+		return false
+	}
+	return true
 }

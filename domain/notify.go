@@ -313,6 +313,8 @@ type Mail struct {
 	Subject   string
 	Body      string
 	TicketID  *int64
+	OutageID  *int64         // the outage a notice is about
+	Notice    NoticeAudience // the notice it gives, whose time its send records; "" for other mail
 	Status    MailStatus
 	Error     string
 	CreatedAt time.Time

@@ -102,6 +102,9 @@ func New(cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("river: %w", err)
 	}
 	q.client = client
+	if cfg.Mailing != nil {
+		cfg.Mailing.SetQueue(q) // outage notices queue their mails themselves
+	}
 	return q, nil
 }
 

@@ -28,7 +28,9 @@ func notifyEnv(t *testing.T, store *repository.Store, allowPrivate bool) *env {
 	return newEnvWith(t, store, func(c *api.Config) {
 		c.Webhooks = app.NewWebhooks(store, guard, q, app.Clock(c.Now))
 		c.Jobs = q
-		c.Mail = app.NewMailing(store, app.Clock(c.Now))
+		mailing := app.NewMailing(store, app.Clock(c.Now))
+		mailing.SetQueue(q)
+		c.Mail = mailing
 	})
 }
 
