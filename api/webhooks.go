@@ -28,6 +28,8 @@ type WebhookService interface {
 type JobService interface {
 	Counts(ctx context.Context) (map[string]int, error)
 	List(ctx context.Context, state string, limit int) ([]app.JobInfo, error)
+	// RunStats is how this process's job runs ended, per kind.
+	RunStats() []app.JobRunStats
 }
 
 func (s *Server) webhookService(c *gin.Context) (WebhookService, bool) {
@@ -254,19 +256,37 @@ func (s *Server) listJobs(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"counts": counts, "items": items})
 }
 
-// jobsCollector exports the number of jobs in each state on every scrape.
+// jobsCollector exports, on every scrape, the number of jobs in each state
+// (the whole queue) and how this process's runs ended and how long they
+// ran, per kind (River's job events).
 type jobsCollector struct {
-	jobs JobService
-	desc *prometheus.Desc
+	jobs           JobService
+	desc, runs, rt *prometheus.Desc
 }
 
 func newJobsCollector(j JobService) *jobsCollector {
-	return &jobsCollector{jobs: j, desc: prometheus.NewDesc("helpdesk_jobs", "Background jobs (River) by state.", []string{"state"}, nil)}
+	return &jobsCollector{jobs: j,
+		desc: prometheus.NewDesc("helpdesk_jobs", "Background jobs (River) by state.", []string{"state"}, nil),
+		runs: prometheus.NewDesc("helpdesk_job_runs_total",
+			"Job runs worked by this process, by kind and outcome (completed, retried: failed and to run again, failed: for the last time, cancelled, snoozed).",
+			[]string{"kind", "outcome"}, nil),
+		rt: prometheus.NewDesc("helpdesk_job_run_duration_seconds", "Run time of the jobs worked by this process, by kind.", []string{"kind"}, nil),
+	}
 }
 
-func (j *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc }
+func (j *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc; ch <- j.runs; ch <- j.rt }
 
 func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range j.jobs.RunStats() {
+		for outcome, n := range st.Outcomes {
+			ch <- prometheus.MustNewConstMetric(j.runs, prometheus.CounterValue, float64(n), st.Kind, outcome)
+		}
+		buckets := make(map[float64]uint64, len(st.Buckets))
+		for i, le := range st.Buckets {
+			buckets[le] = st.Counts[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(j.rt, st.Runs, st.RunSeconds, buckets, st.Kind)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	counts, err := j.jobs.Counts(ctx)
