@@ -54,11 +54,13 @@ func TestOutageEventsAreSignedAndRolledBack(t *testing.T) {
 			t.Errorf("systems %v", ms[0].Data["systems"])
 		}
 		began := started.Add(5 * time.Minute)
-		if _, err := m.PatchOutage(ctx, o.ID, app.OutagePatch{InterventionStartedAt: &began}); err != nil {
+		told := began.Add(10 * time.Minute)
+		if _, err := m.PatchOutage(ctx, o.ID, app.OutagePatch{InterventionStartedAt: &began, OfficesNoticeAt: &told}); err != nil {
 			t.Fatal(err)
 		}
 		jobstest.WaitFor(t, "outage.updated", func() bool { return len(r.Messages()) >= 2 })
-		if got := r.Messages()[1]; got.Type != "outage.updated" || got.Data["intervention_started_at"] == nil {
+		if got := r.Messages()[1]; got.Type != "outage.updated" || got.Data["intervention_started_at"] == nil ||
+			got.Data["offices_notice_at"] != told.Format(time.RFC3339) || got.Data["users_notice_at"] != nil {
 			t.Fatalf("second message %+v", got)
 		}
 		// A failed patch changes nothing and tells nobody.

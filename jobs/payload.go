@@ -64,6 +64,8 @@ type outageData struct {
 	Systems               []string   `json:"systems"`
 	Enti                  []string   `json:"enti"`
 	PublicText            string     `json:"public_text"`
+	OfficesNoticeAt       *time.Time `json:"offices_notice_at"`
+	UsersNoticeAt         *time.Time `json:"users_notice_at"`
 }
 
 type webhookData struct {
@@ -101,7 +103,8 @@ func noticeData(n domain.Notice) any {
 	case n.Outage != nil:
 		o := n.Outage
 		return outageData{ID: o.ID, StartedAt: o.StartedAt.UTC(), InterventionStartedAt: o.InterventionStartedAt, EndedAt: o.EndedAt,
-			Planned: o.Planned, Proposed: o.Proposed, Systems: o.Systems, Enti: o.Enti, PublicText: o.PublicText}
+			Planned: o.Planned, Proposed: o.Proposed, Systems: o.Systems, Enti: o.Enti, PublicText: o.PublicText,
+			OfficesNoticeAt: o.OfficesNoticeAt, UsersNoticeAt: o.UsersNoticeAt}
 	case n.Webhook != nil:
 		return webhookData{ID: n.Webhook.ID, URL: n.Webhook.URL, Reason: n.Webhook.DisabledReason}
 	}
