@@ -3,6 +3,8 @@ package jobs_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,6 +83,37 @@ func TestOutageEventsAreSignedAndRolledBack(t *testing.T) {
 		}
 		if ss, _ := ms[2].Data["systems"].([]any); len(ss) != 1 || ss[0] != "CSICMS" {
 			t.Errorf("proposed systems %v", ms[2].Data["systems"])
+		}
+	})
+}
+
+// TestImportedDownStateProposesAnOutageWithItsNotice: a nagios.log import
+// (on PostgreSQL the COPY path, in its own transaction) that proposes an
+// outage enqueues its outage.created with it; an import that fails on a
+// bad line rolls back and tells nobody.
+func TestImportedDownStateProposesAnOutageWithItsNotice(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		d := startDesk(t, s, fastRetry)
+		r := jobstest.NewReceiver(t)
+		d.register(t, r, "outage.created")
+		m := app.NewMonitoring(s, time.Now)
+		at := time.Now().Add(-time.Hour).Unix()
+		bad := fmt.Sprintf("[%d] SERVICE ALERT: csicms;HTTP;CRITICAL;HARD;3;timeout\nnot a log line\n", at)
+		if _, err := m.ImportLog(context.Background(), strings.NewReader(bad)); err == nil {
+			t.Fatal("a log with a bad line was imported")
+		}
+		good := fmt.Sprintf("[%d] SERVICE ALERT: cscms;HTTP;CRITICAL;HARD;3;HTTP CRITICAL - timeout\n", at)
+		if _, err := m.ImportLog(context.Background(), strings.NewReader(good)); err != nil {
+			t.Fatal(err)
+		}
+		jobstest.WaitFor(t, "the proposal's outage.created", func() bool { return len(r.Messages()) >= 1 })
+		time.Sleep(300 * time.Millisecond)
+		ms := r.Messages()
+		if len(ms) != 1 || ms[0].Data["proposed"] != true {
+			t.Fatalf("got %+v, want one proposed outage.created", ms)
+		}
+		if ss, _ := ms[0].Data["systems"].([]any); len(ss) != 1 || ss[0] != "CSCMS" {
+			t.Errorf("systems %v, want CSCMS (the rolled back import's CSICMS must not come)", ms[0].Data["systems"])
 		}
 	})
 }
