@@ -18,11 +18,12 @@ type enteJSON struct {
 	Kind          string `json:"kind"`
 	ContactCenter bool   `json:"contact_center"`
 	CEDMultiente  string `json:"ced_multiente"`
+	OfficeEmail   string `json:"office_email"`
 	Version       int    `json:"version"`
 }
 
 func enteToJSON(e domain.Ente) enteJSON {
-	return enteJSON{Code: e.Code, Name: e.Name, Kind: e.Kind, ContactCenter: e.ContactCenter, CEDMultiente: e.CEDMultiente, Version: e.Version}
+	return enteJSON{Code: e.Code, Name: e.Name, Kind: e.Kind, ContactCenter: e.ContactCenter, CEDMultiente: e.CEDMultiente, OfficeEmail: e.OfficeEmail, Version: e.Version}
 }
 
 func (s *Server) listEnti(c *gin.Context) {
@@ -49,6 +50,7 @@ type createEnteRequest struct {
 	Kind          string `json:"kind"`
 	ContactCenter bool   `json:"contact_center"`
 	CEDMultiente  string `json:"ced_multiente"`
+	OfficeEmail   string `json:"office_email"`
 }
 
 func (s *Server) createEnte(c *gin.Context) {
@@ -58,7 +60,7 @@ func (s *Server) createEnte(c *gin.Context) {
 		return
 	}
 	e, err := s.enti.Create(c.Request.Context(), domain.Ente{Code: req.Code, Name: req.Name, Kind: req.Kind,
-		ContactCenter: req.ContactCenter, CEDMultiente: req.CEDMultiente})
+		ContactCenter: req.ContactCenter, CEDMultiente: req.CEDMultiente, OfficeEmail: req.OfficeEmail})
 	if err != nil {
 		fail(c, err)
 		return
@@ -72,6 +74,7 @@ type patchEnteRequest struct {
 	Kind          *string `json:"kind"`
 	ContactCenter *bool   `json:"contact_center"`
 	CEDMultiente  *string `json:"ced_multiente"`
+	OfficeEmail   *string `json:"office_email"`
 }
 
 func (s *Server) patchEnte(c *gin.Context) {

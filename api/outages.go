@@ -162,6 +162,49 @@ func (s *Server) patchOutage(c *gin.Context) {
 	c.JSON(http.StatusOK, s.outageJSON(o))
 }
 
+type noticeRequest struct {
+	Audience string `json:"audience"`
+}
+
+type noticeRecipientJSON struct {
+	Ente string   `json:"ente"`
+	Mail mailJSON `json:"mail"`
+}
+
+type untoldJSON struct {
+	Ente   string `json:"ente"`
+	Reason string `json:"reason"`
+}
+
+// sendOutageNotice queues the e-mail notice of an outage to the affected
+// enti's offices or users; each send that succeeds records the notice
+// time (the first one wins).
+func (s *Server) sendOutageNotice(c *gin.Context) {
+	if !s.mailConfigured(c) {
+		return
+	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var req noticeRequest
+	if _, err := s.bindJSON(c, &req); err != nil {
+		fail(c, err)
+		return
+	}
+	res, err := s.cfg.Mail.SendOutageNotice(c.Request.Context(), id, domain.NoticeAudience(req.Audience))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	queued := mapItems(res.Queued, func(r app.NoticeRecipient) noticeRecipientJSON {
+		return noticeRecipientJSON{Ente: r.Ente, Mail: s.mailJSON(r.Mail)}
+	})
+	untold := mapItems(res.Untold, func(u app.UntoldEnte) untoldJSON { return untoldJSON(u) })
+	c.JSON(http.StatusAccepted, gin.H{"outage": s.outageJSON(res.Outage), "audience": res.Audience, "queued": queued, "untold": untold})
+}
+
 func (s *Server) getOutage(c *gin.Context) {
 	m, ok := s.monitoring(c)
 	if !ok {

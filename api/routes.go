@@ -131,6 +131,7 @@ func (s *Server) routes() {
 	s.handle(http.MethodPost, v1+"/outages", can(domain.ActRecordOutages), s.createOutage)
 	s.handle(http.MethodGet, v1+"/outages/:id", can(domain.ActReadReports), s.getOutage)
 	s.handle(http.MethodPatch, v1+"/outages/:id", can(domain.ActRecordOutages), s.patchOutage)
+	s.handle(http.MethodPost, v1+"/outages/:id/notices", can(domain.ActSendOutageNotices), s.sendOutageNotice)
 	s.handle(http.MethodGet, v1+"/reports/outages", can(domain.ActReadOutageReport), s.outagesReport)
 	s.handle(http.MethodPost, v1+"/reports/outages/deliveries", can(domain.ActRecordOutages), s.recordOutageReportDelivery)
 	// @more-routes: each further resource adds one line above this comment.

@@ -78,8 +78,10 @@ func newSecEnv(tb testing.TB, store *repository.Store) *secEnv {
 	clk := openapitest.NewClock(secStart)
 	guard := &jobs.Guard{}
 	queue := jobstest.Start(tb, store, jobs.Config{Guard: guard})
+	mailing := app.NewMailing(store, clk.Now)
+	mailing.SetQueue(queue)
 	srv, err := api.New(api.Config{JWTSecret: secKey, PasswordCost: bcrypt.MinCost, Now: clk.Now, Monitoring: app.NewMonitoring(store, clk.Now),
-		Webhooks: app.NewWebhooks(store, guard, queue, clk.Now), Jobs: queue, Mail: app.NewMailing(store, clk.Now)}, store)
+		Webhooks: app.NewWebhooks(store, guard, queue, clk.Now), Jobs: queue, Mail: mailing}, store)
 	if err != nil {
 		tb.Fatalf("api.New: %v", err)
 	}
@@ -296,10 +298,11 @@ var expectedPolicy = map[string]policy{
 
 	// Outages: the help desk records them; ente users read their own
 	// ente's, reporting tools all.
-	"GET /api/v1/outages":       statistics,
-	"POST /api/v1/outages":      helpDesk,
-	"GET /api/v1/outages/:id":   statistics,
-	"PATCH /api/v1/outages/:id": helpDesk,
+	"GET /api/v1/outages":              statistics,
+	"POST /api/v1/outages":             helpDesk,
+	"GET /api/v1/outages/:id":          statistics,
+	"PATCH /api/v1/outages/:id":        helpDesk,
+	"POST /api/v1/outages/:id/notices": helpDesk,
 	// SLA.11's report covers every ente's outages: not for ente users.
 	"GET /api/v1/reports/outages":             only(wAdmin, wOperator1, wOperator2, wReporter, wReporterT),
 	"POST /api/v1/reports/outages/deliveries": helpDesk,

@@ -28,6 +28,8 @@ type WebhookService interface {
 type JobService interface {
 	Counts(ctx context.Context) (map[string]int, error)
 	List(ctx context.Context, state string, limit int) ([]app.JobInfo, error)
+	// RunStats is how this process's job runs ended, per kind.
+	RunStats() []app.JobRunStats
 }
 
 func (s *Server) webhookService(c *gin.Context) (WebhookService, bool) {
@@ -254,19 +256,37 @@ func (s *Server) listJobs(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"counts": counts, "items": items})
 }
 
-// jobsCollector exports the number of jobs in each state on every scrape.
+// jobsCollector exports, on every scrape, the number of jobs in each state
+// (the whole queue) and how this process's runs ended and how long they
+// ran, per kind (River's job events).
 type jobsCollector struct {
-	jobs JobService
-	desc *prometheus.Desc
+	jobs           JobService
+	desc, runs, rt *prometheus.Desc
 }
 
 func newJobsCollector(j JobService) *jobsCollector {
-	return &jobsCollector{jobs: j, desc: prometheus.NewDesc("helpdesk_jobs", "Background jobs (River) by state.", []string{"state"}, nil)}
+	return &jobsCollector{jobs: j,
+		desc: prometheus.NewDesc("helpdesk_jobs", "Background jobs (River) by state.", []string{"state"}, nil),
+		runs: prometheus.NewDesc("helpdesk_job_runs_total",
+			"Job runs worked by this process, by kind and outcome (completed, retried: failed and to run again, failed: for the last time, cancelled, snoozed).",
+			[]string{"kind", "outcome"}, nil),
+		rt: prometheus.NewDesc("helpdesk_job_run_duration_seconds", "Run time of the jobs worked by this process, by kind.", []string{"kind"}, nil),
+	}
 }
 
-func (j *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc }
+func (j *jobsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- j.desc; ch <- j.runs; ch <- j.rt }
 
 func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range j.jobs.RunStats() {
+		for outcome, n := range st.Outcomes {
+			ch <- prometheus.MustNewConstMetric(j.runs, prometheus.CounterValue, float64(n), st.Kind, outcome)
+		}
+		buckets := make(map[float64]uint64, len(st.Buckets))
+		for i, le := range st.Buckets {
+			buckets[le] = st.Counts[i]
+		}
+		ch <- prometheus.MustNewConstHistogram(j.rt, st.Runs, st.RunSeconds, buckets, st.Kind)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	counts, err := j.jobs.Counts(ctx)
@@ -279,9 +299,11 @@ func (j *jobsCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// MailLog is what the mail log handler reads (app.Mailing).
+// MailLog is the e-mail use cases (app.Mailing): the log of sends, and
+// the outage notices that queue mail themselves.
 type MailLog interface {
 	Log(ctx context.Context, limit int) ([]domain.Mail, error)
+	SendOutageNotice(ctx context.Context, id int64, a domain.NoticeAudience) (app.OutageNoticeResult, error)
 }
 
 type mailJSON struct {
@@ -292,14 +314,14 @@ type mailJSON struct {
 	Status    string     `json:"status"`
 	Error     string     `json:"error"`
 	TicketID  *int64     `json:"ticket_id"`
+	OutageID  *int64     `json:"outage_id"`
 	CreatedAt time.Time  `json:"created_at"`
 	SentAt    *time.Time `json:"sent_at"`
 }
 
 // listMail shows the latest e-mail sends with their outcome.
 func (s *Server) listMail(c *gin.Context) {
-	if s.cfg.Mail == nil {
-		fail(c, domain.Errorf(domain.CodeUnavailable, "e-mail is not configured on this server (HELPDESK_SMTP_URL)"))
+	if !s.mailConfigured(c) {
 		return
 	}
 	l := s.listParams(c, map[string]bool{"limit": true})
@@ -313,8 +335,19 @@ func (s *Server) listMail(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"items": mapItems(ms, func(m domain.Mail) mailJSON {
-		return mailJSON{ID: m.ID, Kind: string(m.Kind), To: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
-			TicketID: m.TicketID, CreatedAt: s.local(m.CreatedAt), SentAt: s.localPtr(m.SentAt)}
-	})})
+	c.JSON(http.StatusOK, gin.H{"items": mapItems(ms, s.mailJSON)})
+}
+
+func (s *Server) mailJSON(m domain.Mail) mailJSON {
+	return mailJSON{ID: m.ID, Kind: string(m.Kind), To: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
+		TicketID: m.TicketID, OutageID: m.OutageID, CreatedAt: s.local(m.CreatedAt), SentAt: s.localPtr(m.SentAt)}
+}
+
+// mailConfigured answers 503 when the server sends no e-mail.
+func (s *Server) mailConfigured(c *gin.Context) bool {
+	if s.cfg.Mail == nil {
+		fail(c, domain.Errorf(domain.CodeUnavailable, "e-mail is not configured on this server (HELPDESK_SMTP_URL)"))
+		return false
+	}
+	return true
 }

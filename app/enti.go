@@ -59,6 +59,7 @@ type EnteChange struct {
 	Kind          *string
 	ContactCenter *bool
 	CEDMultiente  *string
+	OfficeEmail   *string // the offices' address for outage notices; "" removes it
 }
 
 // Update changes an ente under its row lock; version is the version the
@@ -80,6 +81,9 @@ func (u *Enti) Update(ctx context.Context, code string, ch EnteChange, version i
 		}
 		if ch.CEDMultiente != nil {
 			e.CEDMultiente = *ch.CEDMultiente
+		}
+		if ch.OfficeEmail != nil {
+			e.OfficeEmail = *ch.OfficeEmail
 		}
 		e.UpdatedAt = now
 		return e.Validate()

@@ -16,6 +16,14 @@ type MailStore interface {
 	LogMail(ctx context.Context, m domain.Mail) (domain.Mail, error)
 	MailOutcome(ctx context.Context, id int64, status domain.MailStatus, errText string, sentAt *time.Time) error
 	ListMail(ctx context.Context, limit int) ([]domain.Mail, error)
+
+	// For outage notices: the outage, its enti and systems, and the
+	// notice time recorded with the send's outcome in one transaction.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+	GetOutage(ctx context.Context, id int64) (domain.Outage, error)
+	UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error)
+	GetEnte(ctx context.Context, code string) (domain.Ente, error)
+	MonitoringSystems(ctx context.Context) ([]domain.MonitoringSystem, error)
 }
 
 // MailRequest is what an event tells the mail rules.
@@ -41,6 +49,7 @@ type MailRequest struct {
 type Mailing struct {
 	store MailStore
 	now   Clock
+	queue MailQueue
 }
 
 // NewMailing builds the e-mail use cases.
@@ -150,13 +159,23 @@ func (u *Mailing) byRole(ctx context.Context, role domain.Role, level domain.Lev
 	return out, nil
 }
 
-// Outcome records how a send went.
-func (u *Mailing) Outcome(ctx context.Context, id int64, sendErr error) error {
+// Outcome records how the send of a logged mail went; the send of an
+// outage notice that succeeds records its time as the outage's notice
+// time, in the same transaction, unless one is recorded already.
+func (u *Mailing) Outcome(ctx context.Context, m domain.Mail, sendErr error) error {
 	if sendErr != nil {
-		return u.store.MailOutcome(ctx, id, domain.MailFailed, sendErr.Error(), nil)
+		return u.store.MailOutcome(ctx, m.ID, domain.MailFailed, sendErr.Error(), nil)
 	}
 	now := u.now.read()
-	return u.store.MailOutcome(ctx, id, domain.MailSent, "", &now)
+	if m.OutageID == nil || m.Notice == "" {
+		return u.store.MailOutcome(ctx, m.ID, domain.MailSent, "", &now)
+	}
+	return u.store.InTx(ctx, func(ctx context.Context) error {
+		if err := u.store.MailOutcome(ctx, m.ID, domain.MailSent, "", &now); err != nil {
+			return err
+		}
+		return u.recordNotice(ctx, m, now)
+	})
 }
 
 // Log returns the latest sends, newest first.

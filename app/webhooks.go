@@ -199,6 +199,27 @@ func (u *Notifications) Disable(ctx context.Context, id int64, why string) (doma
 	})
 }
 
+// JobRunStats is how the runs of one kind of job ended in this process,
+// and how long they ran: a histogram of run times in seconds, Counts[i]
+// being the runs of at most Buckets[i] (cumulative).
+type JobRunStats struct {
+	Kind       string
+	Outcomes   map[string]uint64 // by JobCompleted, JobRetried, ...
+	Runs       uint64
+	RunSeconds float64
+	Buckets    []float64
+	Counts     []uint64
+}
+
+// How a job's run ended.
+const (
+	JobCompleted = "completed"
+	JobRetried   = "retried" // it failed and will run again
+	JobFailed    = "failed"  // it failed for the last time (River discarded it)
+	JobCancelled = "cancelled"
+	JobSnoozed   = "snoozed"
+)
+
 // JobInfo is one background job as admins see it.
 type JobInfo struct {
 	ID          int64

@@ -108,6 +108,16 @@ func InterventionNotices(iv Intervention, ev InterventionEvent) []Notice {
 	return []Notice{{Type: et, At: ev.At, Intervention: &iv, IvEvent: &ev}}
 }
 
+// OutageNotices are the notices an outage change gives: outage.created
+// when it is opened (by an operator, or proposed by monitoring),
+// outage.updated on every later change.
+func OutageNotices(o Outage, created bool) []Notice {
+	if created {
+		return []Notice{{Type: EventOutageCreated, At: o.CreatedAt, Outage: &o}}
+	}
+	return []Notice{{Type: EventOutageUpdated, At: o.UpdatedAt, Outage: &o}}
+}
+
 var interventionPast = map[InterventionAction]string{
 	InterventionRequest: "requested", InterventionSchedule: "scheduled", InterventionStart: "started",
 	InterventionComplete: "completed", InterventionCancel: "cancelled",
@@ -303,6 +313,8 @@ type Mail struct {
 	Subject   string
 	Body      string
 	TicketID  *int64
+	OutageID  *int64         // the outage a notice is about
+	Notice    NoticeAudience // the notice it gives, whose time its send records; "" for other mail
 	Status    MailStatus
 	Error     string
 	CreatedAt time.Time

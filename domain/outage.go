@@ -135,6 +135,58 @@ func (o Outage) SLA10(now time.Time) NoticeOutcome {
 	return o.noticeOutcome(o.UsersNoticeAt, UsersNoticeWithin, now)
 }
 
+// NoticeAudience is who an outage notice goes to by e-mail: the affected
+// enti's offices (SLA.9) or their users (SLA.10).
+type NoticeAudience string
+
+// The audiences of outage notices.
+const (
+	NoticeOffices NoticeAudience = "offices"
+	NoticeUsers   NoticeAudience = "users"
+)
+
+// MailKind is the kind of the mails of a notice to the audience, in the
+// mail log (not a webhook event).
+func (a NoticeAudience) MailKind() EventType { return EventType("outage.notice_" + string(a)) }
+
+// CanSendNotice says whether a notice to the audience may be sent by
+// e-mail: to a known audience, of an outage an operator has confirmed,
+// that names the enti it affects and the text they are to read.
+func (o Outage) CanSendNotice(a NoticeAudience) error {
+	switch {
+	case a != NoticeOffices && a != NoticeUsers:
+		return Invalid("the notice is not valid", FieldError{Field: "audience", Detail: "must be offices or users"})
+	case o.Proposed:
+		return Errorf(CodeConflict, "outage %d was proposed by monitoring: confirm it before telling anyone", o.ID)
+	case len(o.Enti) == 0:
+		return Errorf(CodeUnprocessable, "outage %d names no affected ente to tell", o.ID)
+	case strings.TrimSpace(o.PublicText) == "":
+		return Errorf(CodeUnprocessable, "outage %d has no public_text to send", o.ID)
+	}
+	return nil
+}
+
+// RecordNotice records that the notice to the audience was given at at
+// and reports whether that changed the outage: the first notice recorded
+// wins, so a later send (or one after a time set by hand) moves nothing.
+// A notice sent before the outage started (a planned one announced in
+// advance) is recorded at the start: it had been given by then.
+func (o *Outage) RecordNotice(a NoticeAudience, at time.Time) bool {
+	dst := &o.OfficesNoticeAt
+	if a == NoticeUsers {
+		dst = &o.UsersNoticeAt
+	}
+	if *dst != nil {
+		return false
+	}
+	at = at.UTC()
+	if at.Before(o.StartedAt) {
+		at = o.StartedAt.UTC()
+	}
+	*dst = &at
+	return true
+}
+
 // OutageReportDelivery is one delivery of the SLA.11 malfunction report:
 // the period it covers and when it was sent.
 type OutageReportDelivery struct {

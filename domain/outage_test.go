@@ -108,3 +108,45 @@ func TestProposesOutageOnlyHardDownOfCustomerFacingProbes(t *testing.T) {
 		}
 	}
 }
+
+func TestRecordNoticeFirstWins(t *testing.T) {
+	start := time.Date(2017, 6, 10, 2, 0, 0, 0, time.UTC)
+	o := Outage{StartedAt: start}
+	first, later := start.Add(12*time.Minute), start.Add(40*time.Minute)
+	if !o.RecordNotice(NoticeOffices, first) || o.OfficesNoticeAt == nil || !o.OfficesNoticeAt.Equal(first) || o.UsersNoticeAt != nil {
+		t.Fatalf("first offices notice: %+v", o)
+	}
+	if o.RecordNotice(NoticeOffices, later) || !o.OfficesNoticeAt.Equal(first) {
+		t.Fatalf("a later send moved the offices notice to %v", o.OfficesNoticeAt)
+	}
+	if !o.RecordNotice(NoticeUsers, later) || !o.UsersNoticeAt.Equal(later) {
+		t.Fatalf("users notice: %v", o.UsersNoticeAt)
+	}
+	// Announced before it began: given by the start, which Validate accepts.
+	p := Outage{StartedAt: start, Planned: true, PublicText: "Manutenzione", Systems: []string{"CSCMS"}}
+	if !p.RecordNotice(NoticeUsers, start.Add(-24*time.Hour)) || !p.UsersNoticeAt.Equal(start) || p.Validate() != nil {
+		t.Fatalf("advance notice recorded at %v (%v)", p.UsersNoticeAt, p.Validate())
+	}
+}
+
+func TestCanSendNotice(t *testing.T) {
+	ok := Outage{ID: 1, Enti: []string{"firenze"}, PublicText: "Portale non raggiungibile"}
+	for _, tc := range []struct {
+		name string
+		o    Outage
+		a    NoticeAudience
+		want Code
+	}{
+		{"offices", ok, NoticeOffices, ""},
+		{"users", ok, NoticeUsers, ""},
+		{"unknown audience", ok, "everyone", CodeInvalid},
+		{"proposed", Outage{ID: 1, Proposed: true, Enti: ok.Enti, PublicText: ok.PublicText}, NoticeOffices, CodeConflict},
+		{"no enti", Outage{ID: 1, PublicText: ok.PublicText}, NoticeOffices, CodeUnprocessable},
+		{"no text", Outage{ID: 1, Enti: ok.Enti, PublicText: " "}, NoticeUsers, CodeUnprocessable},
+	} {
+		err := tc.o.CanSendNotice(tc.a)
+		if got := ErrorCode(err); tc.want == "" && err != nil || tc.want != "" && got != tc.want {
+			t.Errorf("%s: got %v, want %q", tc.name, err, tc.want)
+		}
+	}
+}

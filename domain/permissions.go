@@ -36,6 +36,7 @@ const (
 	ActReadReports       Act = "read reports" // statistics: tickets, SLA, interventions, monitoring, outages
 	ActReadOutageReport  Act = "read the outage report"
 	ActRecordOutages     Act = "record outages"
+	ActSendOutageNotices Act = "send outage notices" // e-mail the affected enti's offices or users (SLA.9, SLA.10)
 	ActManageMonitoring  Act = "manage the monitored systems"
 	ActPostMonitorEvents Act = "post monitoring events"
 	ActImportMonitoring  Act = "import monitoring logs"
@@ -82,6 +83,7 @@ var Permissions = map[Act][]Role{
 	ActReadReports:       {RoleAdmin, RoleOperator, RoleReporter, RoleEnte},
 	ActReadOutageReport:  {RoleAdmin, RoleOperator, RoleReporter},
 	ActRecordOutages:     helpDesk,
+	ActSendOutageNotices: helpDesk,
 	ActManageMonitoring:  admins,
 	ActPostMonitorEvents: {RoleAdmin, RoleMonitor},
 	ActImportMonitoring:  admins,

@@ -76,10 +76,8 @@ func (u User) Validate() error {
 	case u.Role != RoleEnte && u.EnteCode != "":
 		fe = append(fe, FieldError{Field: "ente", Detail: "only ente users are bound to an ente"})
 	}
-	if u.Email != "" {
-		if a, err := mail.ParseAddress(u.Email); err != nil || a.Address != u.Email || len(u.Email) > 254 {
-			fe = append(fe, FieldError{Field: "email", Detail: "must be a plain e-mail address such as nome@comune.fi.it"})
-		}
+	if !validEmail(u.Email) {
+		fe = append(fe, FieldError{Field: "email", Detail: "must be a plain e-mail address such as nome@comune.fi.it"})
 	}
 	if len(fe) > 0 {
 		return Invalid("the user is not valid", fe...)
@@ -138,6 +136,7 @@ type Ente struct {
 	Kind          string // comune, unione_comuni, citta_metropolitana
 	ContactCenter bool
 	CEDMultiente  string // "", covered, covered_by_union, online, not_applicable
+	OfficeEmail   string // the offices' address, told of outages (SLA.9); "" for none
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 	Version       int
@@ -170,10 +169,23 @@ func (e Ente) Validate() error {
 	if !contains(CEDCoverages, e.CEDMultiente) {
 		fe = append(fe, FieldError{Field: "ced_multiente", Detail: "must be empty or one of covered, covered_by_union, online, not_applicable"})
 	}
+	if !validEmail(e.OfficeEmail) {
+		fe = append(fe, FieldError{Field: "office_email", Detail: "must be empty or a plain e-mail address such as protocollo@comune.fi.it"})
+	}
 	if len(fe) > 0 {
 		return Invalid("the ente is not valid", fe...)
 	}
 	return nil
+}
+
+// validEmail reports whether s is empty or one plain address (no display
+// name, no list).
+func validEmail(s string) bool {
+	if s == "" {
+		return true
+	}
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
 }
 
 func validCode(s string) bool {

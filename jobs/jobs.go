@@ -51,9 +51,11 @@ type Config struct {
 
 // Queue is the River client and what it needs to enqueue and work jobs.
 type Queue struct {
-	cfg    Config
-	client *river.Client[*sql.Tx]
-	http   *http.Client
+	cfg         Config
+	client      *river.Client[*sql.Tx]
+	http        *http.Client
+	stats       runStats
+	unsubscribe func()
 }
 
 // New builds the River client with its workers; Start runs it.
@@ -102,6 +104,12 @@ func New(cfg Config) (*Queue, error) {
 		return nil, fmt.Errorf("river: %w", err)
 	}
 	q.client = client
+	events, unsubscribe := client.SubscribeConfig(&river.SubscribeConfig{Kinds: runEvents, ChanSize: 10_000})
+	q.unsubscribe = unsubscribe
+	go q.stats.watch(events)
+	if cfg.Mailing != nil {
+		cfg.Mailing.SetQueue(q) // outage notices queue their mails themselves
+	}
 	return q, nil
 }
 
@@ -110,6 +118,7 @@ func (q *Queue) Start(ctx context.Context) error { return q.client.Start(ctx) }
 
 // Stop waits for running jobs to finish, or for ctx to end, then stops.
 func (q *Queue) Stop(ctx context.Context) error {
+	defer q.unsubscribe()
 	err := q.client.Stop(ctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return q.client.StopAndCancel(context.Background())

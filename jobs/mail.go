@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -87,6 +88,9 @@ type mailArgs struct {
 	To      string `json:"to"`
 	Subject string `json:"subject"`
 	Body    string `json:"body"`
+	// An outage notice: its send's time is the outage's notice time.
+	OutageID int64                 `json:"outage_id,omitempty"`
+	Notice   domain.NoticeAudience `json:"notice,omitempty"`
 }
 
 func (mailArgs) Kind() string { return "mail" }
@@ -99,8 +103,13 @@ type mailWorker struct {
 }
 
 func (w *mailWorker) Work(ctx context.Context, job *river.Job[mailArgs]) error {
-	err := w.q.cfg.SMTP.send(ctx, job.Args.To, job.Args.Subject, job.Args.Body)
-	if oerr := w.q.cfg.Mailing.Outcome(ctx, job.Args.LogID, err); oerr != nil {
+	a := job.Args
+	err := w.q.cfg.SMTP.send(ctx, a.To, a.Subject, a.Body)
+	m := domain.Mail{ID: a.LogID, Notice: a.Notice}
+	if a.OutageID != 0 {
+		m.OutageID = &a.OutageID
+	}
+	if oerr := w.q.cfg.Mailing.Outcome(ctx, m, err); oerr != nil {
 		return oerr
 	}
 	return err
@@ -138,13 +147,37 @@ func (q *Queue) planMails(ctx context.Context, a fanoutArgs) ([]river.InsertMany
 	if err != nil {
 		return nil, err
 	}
+	return q.mailJobs(mails), nil
+}
+
+// mailJobs are the send jobs of logged mails, each scheduled at its
+// SendAt.
+func (q *Queue) mailJobs(mails []domain.Mail) []river.InsertManyParams {
 	out := make([]river.InsertManyParams, len(mails))
 	for i, m := range mails {
 		opts := &river.InsertOpts{MaxAttempts: 10}
 		if m.SendAt.After(q.cfg.Now()) {
 			opts.ScheduledAt = m.SendAt
 		}
-		out[i] = river.InsertManyParams{Args: mailArgs{LogID: m.ID, To: m.To, Subject: m.Subject, Body: m.Body}, InsertOpts: opts}
+		args := mailArgs{LogID: m.ID, To: m.To, Subject: m.Subject, Body: m.Body, Notice: m.Notice}
+		if m.OutageID != nil {
+			args.OutageID = *m.OutageID
+		}
+		out[i] = river.InsertManyParams{Args: args, InsertOpts: opts}
 	}
-	return out, nil
+	return out
+}
+
+// QueueMails inserts the send jobs of logged mails in the transaction ctx
+// carries (app.MailQueue).
+func (q *Queue) QueueMails(ctx context.Context, mails []domain.Mail) error {
+	tx := q.cfg.TxOf(ctx)
+	if tx == nil {
+		return errors.New("queue mails: the jobs must be inserted inside the change's transaction")
+	}
+	if len(mails) == 0 {
+		return nil
+	}
+	_, err := q.client.InsertManyTx(ctx, tx, q.mailJobs(mails))
+	return err
 }

@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"net"
 	"strconv"
 	"strings"
 	"testing"
@@ -34,13 +33,8 @@ func mkUser(t *testing.T, s *repository.Store, u domain.User) domain.Principal {
 func TestReporterIsMailedTheReplyAndTheResolution(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		sink := jobstest.NewSMTPSink(t)
-		host, port, _ := net.SplitHostPort(sink.Addr)
-		smtp, err := jobs.ParseSMTPURL("smtp://"+host+":"+port+"?tls=none", "helpdesk@cst.example")
-		if err != nil {
-			t.Fatal(err)
-		}
 		mailing := app.NewMailing(s, time.Now)
-		jobstest.Start(t, s, jobs.Config{Retry: fastRetry, Guard: &jobs.Guard{AllowPrivate: true}, Mailing: mailing, SMTP: smtp})
+		jobstest.Start(t, s, jobs.Config{Retry: fastRetry, Guard: &jobs.Guard{AllowPrivate: true}, Mailing: mailing, SMTP: sink.Config(t)})
 		tickets := app.NewTickets(s, time.Now, 0)
 		reporter := mkUser(t, s, domain.User{Username: "ufficio", Role: domain.RoleEnte, EnteCode: "firenze", Email: "ufficio@comune.fi.example"})
 		quiet := mkUser(t, s, domain.User{Username: "muto", Role: domain.RoleEnte, EnteCode: "firenze", Email: "muto@comune.fi.example", EmailOptOut: true})

@@ -60,9 +60,12 @@ type outageData struct {
 	InterventionStartedAt *time.Time `json:"intervention_started_at"`
 	EndedAt               *time.Time `json:"ended_at"`
 	Planned               bool       `json:"planned"`
+	Proposed              bool       `json:"proposed"`
 	Systems               []string   `json:"systems"`
 	Enti                  []string   `json:"enti"`
 	PublicText            string     `json:"public_text"`
+	OfficesNoticeAt       *time.Time `json:"offices_notice_at"`
+	UsersNoticeAt         *time.Time `json:"users_notice_at"`
 }
 
 type webhookData struct {
@@ -100,7 +103,8 @@ func noticeData(n domain.Notice) any {
 	case n.Outage != nil:
 		o := n.Outage
 		return outageData{ID: o.ID, StartedAt: o.StartedAt.UTC(), InterventionStartedAt: o.InterventionStartedAt, EndedAt: o.EndedAt,
-			Planned: o.Planned, Systems: o.Systems, Enti: o.Enti, PublicText: o.PublicText}
+			Planned: o.Planned, Proposed: o.Proposed, Systems: o.Systems, Enti: o.Enti, PublicText: o.PublicText,
+			OfficesNoticeAt: o.OfficesNoticeAt, UsersNoticeAt: o.UsersNoticeAt}
 	case n.Webhook != nil:
 		return webhookData{ID: n.Webhook.ID, URL: n.Webhook.URL, Reason: n.Webhook.DisabledReason}
 	}

@@ -290,7 +290,7 @@ func TestEnti(t *testing.T) {
 			t.Errorf("got %d enti at the first start, want the 29 of the report", n)
 		}
 		same(t, "firenze", e.do(t, http.MethodGet, "/api/v1/enti/firenze", op, nil).want(t, http.StatusOK).JSON,
-			map[string]any{"code": "firenze", "name": "Firenze", "kind": "comune", "contact_center": true, "ced_multiente": "not_applicable", "version": 1})
+			map[string]any{"code": "firenze", "name": "Firenze", "kind": "comune", "contact_center": true, "ced_multiente": "not_applicable", "office_email": "", "version": 1})
 
 		r := e.do(t, http.MethodPost, "/api/v1/enti", e.admin, map[string]any{"code": "montespertoli", "name": "Montespertoli", "kind": "comune"}).
 			want(t, http.StatusCreated)
@@ -298,7 +298,7 @@ func TestEnti(t *testing.T) {
 			t.Errorf("Location: got %q", got)
 		}
 		same(t, "created ente", r.JSON, map[string]any{"code": "montespertoli", "name": "Montespertoli", "kind": "comune",
-			"contact_center": false, "ced_multiente": "", "version": 1})
+			"contact_center": false, "ced_multiente": "", "office_email": "", "version": 1})
 		e.do(t, http.MethodPost, "/api/v1/enti", e.admin, map[string]any{"code": "montespertoli", "name": "Doppio", "kind": "comune"}).
 			problem(t, http.StatusConflict, domain.CodeConflict)
 		e.doRaw(t, http.MethodPost, "/api/v1/enti", e.admin, []byte(`{"code":"Monte Spertoli","name":"","kind":"regione","ced_multiente":"maybe"}`)).
@@ -306,10 +306,13 @@ func TestEnti(t *testing.T) {
 		e.do(t, http.MethodPost, "/api/v1/enti", op, map[string]any{"code": "x1", "name": "X", "kind": "comune"}).
 			problem(t, http.StatusForbidden, domain.CodeForbidden)
 
-		r = e.do(t, http.MethodPatch, "/api/v1/enti/montespertoli", e.admin, map[string]any{"contact_center": true, "ced_multiente": "covered"}, "If-Match", `"1"`).
+		r = e.do(t, http.MethodPatch, "/api/v1/enti/montespertoli", e.admin, map[string]any{"contact_center": true, "ced_multiente": "covered",
+			"office_email": "protocollo@comune.montespertoli.example"}, "If-Match", `"1"`).
 			want(t, http.StatusOK)
 		same(t, "patched ente", r.JSON, map[string]any{"code": "montespertoli", "name": "Montespertoli", "kind": "comune",
-			"contact_center": true, "ced_multiente": "covered", "version": 2})
+			"contact_center": true, "ced_multiente": "covered", "office_email": "protocollo@comune.montespertoli.example", "version": 2})
+		e.do(t, http.MethodPatch, "/api/v1/enti/montespertoli", e.admin, map[string]any{"office_email": "Protocollo <p@x.example>"}).
+			problem(t, http.StatusBadRequest, domain.CodeInvalid, "office_email")
 		if got := r.Header.Get("ETag"); got != `"2"` {
 			t.Errorf(`ETag: got %s, want "2"`, got)
 		}

@@ -28,7 +28,9 @@ func notifyEnv(t *testing.T, store *repository.Store, allowPrivate bool) *env {
 	return newEnvWith(t, store, func(c *api.Config) {
 		c.Webhooks = app.NewWebhooks(store, guard, q, app.Clock(c.Now))
 		c.Jobs = q
-		c.Mail = app.NewMailing(store, app.Clock(c.Now))
+		mailing := app.NewMailing(store, app.Clock(c.Now))
+		mailing.SetQueue(q)
+		c.Mail = mailing
 	})
 }
 
@@ -93,8 +95,16 @@ func TestWebhooksOverTheAPI(t *testing.T) {
 		e.doRaw(t, http.MethodGet, "/api/v1/jobs?state=bogus", e.admin, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid)
 		rec := httptest.NewRecorder()
 		e.srv.Metrics().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
-		if !strings.Contains(rec.Body.String(), `helpdesk_jobs{state="completed"}`) {
+		metrics := rec.Body.String()
+		if !strings.Contains(metrics, `helpdesk_jobs{state="completed"}`) {
 			t.Error("/metrics has no helpdesk_jobs gauge by state")
+		}
+		for _, want := range []string{`helpdesk_job_runs_total{kind="notify_fanout",outcome="completed"} 1`,
+			`helpdesk_job_runs_total{kind="webhook_delivery",outcome="completed"} 2`,
+			`helpdesk_job_run_duration_seconds_count{kind="webhook_delivery"} 2`} {
+			if !strings.Contains(metrics, want) {
+				t.Errorf("/metrics lacks %s", want)
+			}
 		}
 
 		// This env's queue has no SMTP server: the mail log is there, and empty.

@@ -17,6 +17,7 @@ type enteRow struct {
 	Kind          string
 	ContactCenter bool
 	CedMultiente  string
+	OfficeEmail   string
 	CreatedAt     time.Time `gorm:"autoCreateTime:false"`
 	UpdatedAt     time.Time `gorm:"autoUpdateTime:false"`
 	Version       int
@@ -27,14 +28,14 @@ func (enteRow) TableName() string { return "enti" }
 func toEnteRow(e domain.Ente) enteRow {
 	return enteRow{
 		Code: e.Code, Name: e.Name, Kind: e.Kind, ContactCenter: e.ContactCenter, CedMultiente: e.CEDMultiente,
-		CreatedAt: utc(e.CreatedAt), UpdatedAt: utc(e.UpdatedAt), Version: e.Version,
+		OfficeEmail: e.OfficeEmail, CreatedAt: utc(e.CreatedAt), UpdatedAt: utc(e.UpdatedAt), Version: e.Version,
 	}
 }
 
 func (r enteRow) toDomain() domain.Ente {
 	return domain.Ente{
 		Code: r.Code, Name: r.Name, Kind: r.Kind, ContactCenter: r.ContactCenter, CEDMultiente: r.CedMultiente,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
+		OfficeEmail: r.OfficeEmail, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Version: r.Version,
 	}
 }
 

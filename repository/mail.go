@@ -24,13 +24,13 @@ func (mailRow) TableName() string { return "mail_log" }
 
 func (r mailRow) toDomain() domain.Mail {
 	return domain.Mail{ID: r.ID, Kind: domain.EventType(r.Kind), To: r.Recipient, Subject: r.Subject, Status: domain.MailStatus(r.Status),
-		Error: r.Error, TicketID: r.TicketID, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
+		Error: r.Error, TicketID: r.TicketID, OutageID: r.OutageID, CreatedAt: r.CreatedAt.UTC(), SentAt: utcPtr(r.SentAt)}
 }
 
 // LogMail records a mail about to be queued.
 func (s *Store) LogMail(ctx context.Context, m domain.Mail) (domain.Mail, error) {
 	row := mailRow{Kind: string(m.Kind), Recipient: m.To, Subject: m.Subject, Status: string(m.Status), Error: m.Error,
-		TicketID: m.TicketID, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
+		TicketID: m.TicketID, OutageID: m.OutageID, CreatedAt: utc(m.CreatedAt), SentAt: utcPtr(m.SentAt)}
 	if err := s.conn(ctx).Create(&row).Error; err != nil {
 		return m, translate(err)
 	}

@@ -775,8 +775,10 @@ func outageRefError(err error) error {
 	return translate(err)
 }
 
-// CreateOutage stores a new outage with its systems and enti.
+// CreateOutage stores a new outage with its systems and enti, and
+// enqueues its outage.created notice in the same transaction.
 func (s *Store) CreateOutage(ctx context.Context, o domain.Outage) (domain.Outage, error) {
+	var saved domain.Outage
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
 		row := toOutageRow(o)
@@ -785,12 +787,19 @@ func (s *Store) CreateOutage(ctx context.Context, o domain.Outage) (domain.Outag
 			return err
 		}
 		o.ID, o.Version = row.ID, 1
-		return saveOutageLinks(db, o)
+		if err := saveOutageLinks(db, o); err != nil {
+			return err
+		}
+		var err error
+		if saved, err = s.GetOutage(ctx, o.ID); err != nil {
+			return err
+		}
+		return s.publish(ctx, domain.OutageNotices(saved, true))
 	})
 	if err != nil {
 		return o, outageRefError(err)
 	}
-	return s.GetOutage(ctx, o.ID)
+	return saved, nil
 }
 
 // loadOutageLinks fills the systems and enti of the outages.
@@ -874,8 +883,10 @@ func (s *Store) OpenProposal(ctx context.Context, system string) (bool, error) {
 	return n > 0, translate(err)
 }
 
-// UpdateOutage locks an outage, lets fn change it, and saves it.
+// UpdateOutage locks an outage, lets fn change it, and saves it with its
+// outage.updated notice in one transaction.
 func (s *Store) UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outage) error) (domain.Outage, error) {
+	var saved domain.Outage
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
 		var row outageRow
@@ -898,12 +909,19 @@ func (s *Store) UpdateOutage(ctx context.Context, id int64, fn func(*domain.Outa
 		if err := db.Select("*").Omit("created_at").Where("id = ?", id).Updates(&next).Error; err != nil {
 			return err
 		}
-		return saveOutageLinks(db, o)
+		if err := saveOutageLinks(db, o); err != nil {
+			return err
+		}
+		var err error
+		if saved, err = s.GetOutage(ctx, id); err != nil {
+			return err
+		}
+		return s.publish(ctx, domain.OutageNotices(saved, false))
 	})
 	if err != nil {
 		return domain.Outage{}, outageRefError(err)
 	}
-	return s.GetOutage(ctx, id)
+	return saved, nil
 }
 
 type deliveryRow struct {

@@ -19,13 +19,14 @@ var (
 
 // enteForm is the form of an ente, new or changed; app.Enti validates it.
 type enteForm struct {
-	Code, Name, Kind, CED string
-	ContactCenter         bool
+	Code, Name, Kind, CED, OfficeEmail string
+	ContactCenter                      bool
 }
 
 func parseEnteForm(r *http.Request) enteForm {
 	return enteForm{Code: strings.TrimSpace(r.PostFormValue("codice")), Name: strings.TrimSpace(r.PostFormValue("nome")),
-		Kind: r.PostFormValue("tipo"), CED: r.PostFormValue("ced"), ContactCenter: r.PostFormValue("contact_center") == "1"}
+		Kind: r.PostFormValue("tipo"), CED: r.PostFormValue("ced"), OfficeEmail: strings.TrimSpace(r.PostFormValue("email_uffici")),
+		ContactCenter: r.PostFormValue("contact_center") == "1"}
 }
 
 type enteListView struct {
@@ -50,7 +51,8 @@ func (h *Handler) showEnti(w http.ResponseWriter, r *http.Request, s *session, v
 
 func (h *Handler) enteCreate(w http.ResponseWriter, r *http.Request, s *session) {
 	f := parseEnteForm(r)
-	e, err := h.enti.Create(r.Context(), domain.Ente{Code: f.Code, Name: f.Name, Kind: f.Kind, CEDMultiente: f.CED, ContactCenter: f.ContactCenter})
+	e, err := h.enti.Create(r.Context(), domain.Ente{Code: f.Code, Name: f.Name, Kind: f.Kind, CEDMultiente: f.CED,
+		OfficeEmail: f.OfficeEmail, ContactCenter: f.ContactCenter})
 	if err != nil {
 		h.refused(w, r, s, err, func(out formOutcome) { h.showEnti(w, r, s, enteListView{Form: f, formOutcome: out}) })
 		return
@@ -90,7 +92,7 @@ func (h *Handler) enteUpdate(w http.ResponseWriter, r *http.Request, s *session)
 	f := parseEnteForm(r)
 	version, _ := strconv.Atoi(r.PostFormValue("versione"))
 	_, err := h.enti.Update(r.Context(), r.PathValue("code"), app.EnteChange{Name: &f.Name, Kind: &f.Kind,
-		ContactCenter: &f.ContactCenter, CEDMultiente: &f.CED}, positive(version))
+		ContactCenter: &f.ContactCenter, CEDMultiente: &f.CED, OfficeEmail: &f.OfficeEmail}, positive(version))
 	h.enteDone(w, r, s, err, "modificato")
 }
 

@@ -121,9 +121,9 @@ func TestBrowserAdminJourney(t *testing.T) {
 		if h1 := b.text("h1"); h1 != "Comune di Prova" {
 			t.Fatalf("after adding the ente the page is %q: %q", h1, b.text("main"))
 		}
-		b.do(chromedp.SetValue(chromedp.CSS("#nome"), "Comune di Prova Nuova"))
+		b.do(chromedp.SetValue(chromedp.CSS("#nome"), "Comune di Prova Nuova"), chromedp.SetValue(chromedp.CSS("#email_uffici"), "protocollo@prova.example"))
 		b.submit(`form[action="/admin/enti/nuovo-comune"] button[type=submit]`)
-		if e, err := d.svc.Enti.Get(ctx, "nuovo-comune"); err != nil || e.Name != "Comune di Prova Nuova" {
+		if e, err := d.svc.Enti.Get(ctx, "nuovo-comune"); err != nil || e.Name != "Comune di Prova Nuova" || e.OfficeEmail != "protocollo@prova.example" {
 			t.Errorf("after the change the ente is %+v, %v", e, err)
 		}
 		b.do(chromedp.SetValue(chromedp.CSS("#giorno"), "24"), chromedp.SetValue(chromedp.CSS("#mese"), "6"),

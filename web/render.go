@@ -128,7 +128,7 @@ func (h *Handler) funcs() template.FuncMap {
 			return map[string]any{"Year": year, "Section": section, "Name": name}
 		},
 		"enteForm": func(e domain.Ente) enteForm {
-			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, ContactCenter: e.ContactCenter}
+			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, OfficeEmail: e.OfficeEmail, ContactCenter: e.ContactCenter}
 		},
 		"slaKey": func(c domain.SLACode) string { return strings.ReplaceAll(string(c), ".", "_") },
 	}

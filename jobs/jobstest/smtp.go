@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/cst-firenze/helpdesk/jobs"
 )
 
 // Mail is one message the sink received.
@@ -97,4 +99,14 @@ func (s *SMTPSink) Mails() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Mail(nil), s.got...)
+}
+
+// Config is the SMTP configuration that sends to the sink, without TLS.
+func (s *SMTPSink) Config(t testing.TB) jobs.SMTP {
+	t.Helper()
+	smtp, err := jobs.ParseSMTPURL("smtp://"+s.Addr+"?tls=none", "helpdesk@cst.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return smtp
 }
