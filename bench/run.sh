@@ -19,7 +19,7 @@
 #   BENCH_PGUSER / BENCH_PGPASSWORD   role with CREATEDB (default helpdesk / helpdesk)
 #   BENCH_PGSSLMODE  sslmode of the server and of pgbench (default disable)
 #   BENCH_KEEP_DB=1  keep the database afterwards (to rerun loadgen by hand)
-#   BENCH_PPROF=1    start the server with HELPDESK_PPROF_ADDR=127.0.0.1:6060
+#   BENCH_PPROF=1    start the server with HELPDESK_PPROF_ADDR=$BENCH_PPROF_ADDR (default 127.0.0.1:6060)
 #   BENCH_SERVER_ENV extra VAR=value words for the server (e.g. GOMAXPROCS=2)
 # Results are also written to bench/results/<timestamp>.txt (git-ignored).
 set -euo pipefail
@@ -121,7 +121,7 @@ go build -o "$WORK/helpdesk" ./cmd/helpdesk
 go build -o "$WORK/loadgen" ./bench/loadgen
 SERVER_ENV=(HELPDESK_ADDR="127.0.0.1:$PORT" HELPDESK_DATABASE_URL="$DBURL" HELPDESK_ADMIN_PASSWORD="$ADMIN_PASSWORD"
 	HELPDESK_LOG_LEVEL=warn HELPDESK_JWT_SECRET="$(head -c 48 /dev/urandom | base64 | tr -d '/+=')")
-[[ ${BENCH_PPROF:-0} == 1 ]] && SERVER_ENV+=(HELPDESK_PPROF_ADDR=127.0.0.1:6060)
+[[ ${BENCH_PPROF:-0} == 1 ]] && SERVER_ENV+=(HELPDESK_PPROF_ADDR=${BENCH_PPROF_ADDR:-127.0.0.1:6060})
 # shellcheck disable=SC2206 # BENCH_SERVER_ENV is a list of words on purpose
 SERVER_ENV+=(${BENCH_SERVER_ENV:-})
 # ready PORT PID LOG waits for a server's /readyz, showing its log if it
@@ -196,30 +196,52 @@ timeout $((DURATION * 10 + 120)) "$WORK/loadgen" run -url "http://127.0.0.1:$POR
 	-ceiling-get "$CEIL_GET" -ceiling-get-p99 "$CEIL_GET_P99" | tee "$WORK/loadgen.out"
 
 say "(f2) reference: the API's whole create transaction as SQL, in pgbench"
-# What one POST /api/v1/tickets with an Idempotency-Key sends, minus HTTP
-# and Go: the idempotency lookup, the one-statement insert of ticket, clocks
-# and event (with the rollup triggers it fires), the idempotency row, the
-# commit. The enti, hours, closures and SLA targets come from the server's
-# reference-data cache (repository/refcache.go), so they are not here. It
-# runs after loadgen because it adds tickets to the table.
+# What one POST /api/v1/tickets with an Idempotency-Key sends with the job
+# queue on, as cmd/helpdesk wires it, minus HTTP and Go: the idempotency
+# look-up, then in one transaction the one-statement insert of ticket,
+# clocks, event and state range (with the rollup triggers it fires), the
+# River job of its notice and River's pg_notify, the idempotency row, the
+# commit. create_tx_job adds what the queue then does for that notice
+# with no webhook or mail configured: mark the job running, read the
+# webhooks, and complete it in a transaction of its own (a second commit
+# per create). The jobs go to a queue of their own ('pgbench') so the
+# server's workers leave them alone. The enti, hours, closures and SLA
+# targets come from the server's reference-data cache
+# (repository/refcache.go), so they are not here. It runs after loadgen
+# because it adds tickets to the table.
 cat >"$WORK/create_tx.sql" <<-'SQL'
 	\set e random(1, :ncodes)
 	\set s random(1, 9000000000000000000)
-	BEGIN;
 	SELECT * FROM idempotency_keys WHERE scope = '1 POST /api/v1/tickets' AND key = 'pgbench-' || :s LIMIT 1;
-	WITH t AS (INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id, opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version) VALUES ((:codes::text[])[:e], 'pgbench ticket', 'Aperta da pgbench.', 'sito_web', 'email', 1, 'nuovo', NULL, 1, now(), :year, :month, now(), NULL, '', NULL, 1) RETURNING id), c AS (INSERT INTO sla_clocks (ticket_id, code, target_seconds, basis, started_at, deadline, stopped_at, elapsed_seconds) SELECT t.id, v.* FROM t, (VALUES ('SLA.6'::text, 3600::bigint, 'working'::text, now(), now() + interval '1 hour', NULL::timestamptz, 0::bigint), ('SLA.7', 21600, 'working', now(), now() + interval '6 hours', NULL, 0), ('SLA.8', 7200, 'calendar', now(), now() + interval '2 hours', NULL, 0)) AS v), e AS (INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal, from_status, to_status, from_level, to_level) SELECT t.id, 'open', 1, 'admin', now(), '', false, '', 'nuovo', 0, 1 FROM t) SELECT id FROM t;
-	INSERT INTO idempotency_keys (scope, key, request_hash, status, location, body, created_at) VALUES ('1 POST /api/v1/tickets', 'pgbench-' || :s, 'hash', 201, '/api/v1/tickets/1', repeat('x', 1100), now());
+	BEGIN;
+	WITH t AS (INSERT INTO tickets (ente_code, subject, description, service, channel, level, status, assignee_id, opened_by, opened_at, opened_year, opened_month, updated_at, closed_at, reason, external_id, version) VALUES ((:codes::text[])[:e], 'pgbench ticket', 'Aperta da pgbench.', 'sito_web', 'email', 1, 'nuovo', NULL, 1, now(), :year, :month, now(), NULL, '', NULL, 1) RETURNING id), c AS (INSERT INTO sla_clocks (ticket_id, code, target_seconds, basis, started_at, deadline, stopped_at, elapsed_seconds) SELECT t.id, v.* FROM t, (VALUES ('SLA.6'::text, 3600::bigint, 'working'::text, now(), now() + interval '1 hour', NULL::timestamptz, 0::bigint), ('SLA.7', 21600, 'working', now(), now() + interval '6 hours', NULL, 0), ('SLA.8', 7200, 'calendar', now(), now() + interval '2 hours', NULL, 0)) AS v), e AS (INSERT INTO ticket_events (ticket_id, action, actor_id, actor_name, at, body, internal, from_status, to_status, from_level, to_level) SELECT t.id, 'open', 1, 'admin', now(), '', false, '', 'nuovo', 0, 1 FROM t), st AS (INSERT INTO ticket_states (ticket_id, status, level, valid_from, ente_code, service, channel, opened_at, opened_year, opened_month) SELECT t.id, 'nuovo', 1, now(), (:codes::text[])[:e], 'sito_web', 'email', now(), :year, :month FROM t) SELECT id FROM t;
+	INSERT INTO river_job (args, kind, max_attempts, queue, state, scheduled_at, created_at) VALUES (('{"type": "ticket.created", "message_id": "pgbench-' || :s || '", "payload": "' || repeat('x', 1000) || '"}')::jsonb, 'notify_fanout', 1000, 'pgbench', 'available', now(), now()) RETURNING id \gset job_
+	SELECT pg_notify(current_schema() || '.river_insert', '{"queue": "pgbench"}');
+	INSERT INTO idempotency_keys (scope, key, request_hash, location, body, created_at) VALUES ('1 POST /api/v1/tickets', 'pgbench-' || :s, 'hash', '/api/v1/tickets/1', repeat('x', 1100), now());
 	COMMIT;
 SQL
+{
+	cat "$WORK/create_tx.sql"
+	cat <<-'SQL'
+	UPDATE river_job SET state = 'running', attempt = attempt + 1, attempted_at = now() WHERE id = :job_id;
+	SELECT * FROM webhooks ORDER BY id;
+	BEGIN;
+	UPDATE river_job SET state = 'completed', finalized_at = now() WHERE id = :job_id AND state = 'running';
+	COMMIT;
+	SQL
+} >"$WORK/create_tx_job.sql"
 if grep -q '^run: create ' "$WORK/loadgen.out"; then
-	pgb create_tx "$WORK/create_tx.sql" -D ncodes="$NCODES" -D codes="$CODES" -D year="$YEAR" -D month="$MONTH"
-	TX=$(awk '/^tps/ {print $3; exit}' "$WORK/pgb_create_tx.out")
 	API_CREATE=$(awk '/^run: create / {print $7; exit}' "$WORK/loadgen.out")
-	echo "  create_tx: p99 = $(p99 "$WORK"/pgb_create_tx.*[0-9]) ms"
-	awk -v tx="$TX" -v api="$API_CREATE" -v ins="$CEIL_CREATE" 'BEGIN {
-		printf "  the create transaction alone reaches %.1f%% of the single-row insert ceiling;\n", 100 * tx / ins
-		printf "  the API reaches %.1f%% of the create transaction (%.0f of %.0f per second)\n", 100 * api / tx, api, tx }'
-	rm -f "$WORK"/pgb_create_tx.[0-9]*
+	for tx in create_tx create_tx_job; do
+		pgb $tx "$WORK/$tx.sql" -D ncodes="$NCODES" -D codes="$CODES" -D year="$YEAR" -D month="$MONTH"
+		TX=$(awk '/^tps/ {print $3; exit}' "$WORK/pgb_$tx.out")
+		echo "  $tx: p99 = $(p99 "$WORK"/pgb_$tx.*[0-9]) ms"
+		awk -v tx="$TX" -v api="$API_CREATE" -v ins="$CEIL_CREATE" -v name="$tx" 'BEGIN {
+			printf "  %s alone reaches %.1f%% of the single-row insert ceiling;\n", name, 100 * tx / ins
+			printf "  the API reaches %.1f%% of %s (%.0f of %.0f per second)\n", 100 * api / tx, name, api, tx }'
+		rm -f "$WORK"/pgb_$tx.[0-9]*
+	done
+	psqlq -c "DELETE FROM river_job WHERE queue = 'pgbench'"
 fi
 
 if [[ $SQLITE_PORT != 0 ]]; then

@@ -151,3 +151,25 @@ func (s *Store) MigrateDownTo(ctx context.Context, v int64) error {
 	_, err = p.DownTo(ctx, v)
 	return err
 }
+
+// GetTicketThroughDriver reads a ticket as GetTicket does inside a
+// transaction: through GORM and database/sql, not the read pool's
+// compiled statements.
+func (s *Store) GetTicketThroughDriver(ctx context.Context, id int64) (domain.Ticket, error) {
+	return s.getTicket(s.db.WithContext(ctx), id, false)
+}
+
+// ReaderStatements counts the statements compiled on SQLite's read pool;
+// -1 when the store does not compile them.
+func (s *Store) ReaderStatements() int {
+	if s.stmts == nil {
+		return -1
+	}
+	s.stmts.mu.Lock()
+	defer s.stmts.mu.Unlock()
+	n := 0
+	for _, m := range s.stmts.byConn {
+		n += len(m)
+	}
+	return n
+}

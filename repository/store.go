@@ -31,8 +31,9 @@ import (
 // Store is the GORM-backed store of every aggregate.
 type Store struct {
 	db       *gorm.DB
-	sqlDB    *sql.DB // PostgreSQL: the pool; SQLite: the one writer connection
-	readDB   *sql.DB // SQLite on a file: the read pool (nil otherwise)
+	sqlDB    *sql.DB      // PostgreSQL: the pool; SQLite: the one writer connection
+	readDB   *sql.DB      // SQLite on a file: the read pool (nil otherwise)
+	stmts    *readerStmts // SQLite's read pool: the hot reads' statements, compiled once per connection (nil: database/sql)
 	postgres bool
 	refs     refCache
 	sessions sessionCache
@@ -131,6 +132,9 @@ func (s *Store) openReadPool(url string) error {
 	r.SetMaxOpenConns(sqliteReaders)
 	r.SetMaxIdleConns(sqliteReaders)
 	s.readDB = r
+	if s.stmts, err = newReaderStmts(context.Background(), r); err != nil {
+		return fmt.Errorf("open database: %w", translate(err))
+	}
 	// Reads outside a transaction (GORM's Query and Row callbacks: Find,
 	// Take, Count, Raw(...).Scan) go to the read pool; in a transaction,
 	// Statement.ConnPool is the *sql.Tx and stays. Writes keep the writer.
@@ -193,6 +197,7 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 // Close closes the connection pool and releases the SQLite lock.
 func (s *Store) Close() error {
 	err := s.sqlDB.Close()
+	s.stmts.close()
 	if s.readDB != nil {
 		err = errors.Join(err, s.readDB.Close())
 	}

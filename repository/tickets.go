@@ -464,6 +464,16 @@ func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
 
 // GetTicket returns one ticket with its SLA clocks.
 func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) {
+	if s.stmts != nil && ctx.Value(txKey{}) == nil && pendingCreate(ctx) == nil {
+		// SQLite outside a transaction: the read pool, on the statement
+		// compiled once per connection.
+		var t domain.Ticket
+		err := s.stmts.query(ctx, ticketClockSQL, []int64{id}, func(rows rowScanner) (err error) {
+			t, err = scanTicketClocks(rows, id)
+			return err
+		})
+		return t, translate(err)
+	}
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
@@ -487,6 +497,11 @@ func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, erro
 		return domain.Ticket{}, translate(err)
 	}
 	defer rows.Close()
+	return scanTicketClocks(rows, id)
+}
+
+// scanTicketClocks reads the rows of ticketClockSQL for ticket id.
+func scanTicketClocks(rows rowScanner, id int64) (domain.Ticket, error) {
 	var (
 		r      ticketRow
 		clocks []clockRow
