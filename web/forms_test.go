@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -47,11 +48,27 @@ func TestQueueFilter(t *testing.T) {
 		{"sla=rischio", 0, 0, nil},
 		{"sla=scaduti", 0, 0, nil},
 		{"sla=forse", 1, 0, nil},
+		{"attesa=si", 0, 0, nil},
+		{"attesa=no", 0, 0, nil},
+		{"attesa=forse", 1, 0, nil},
 	} {
 		r := httptest.NewRequest("GET", "/ticket?"+tc.query, nil)
 		_, f, errs := parseQueueFilter(r, time.Now())
 		if len(errs) != tc.errs || f.Level != tc.level || len(f.Statuses) != len(tc.status) {
 			t.Errorf("%q: errors %v, level %d, statuses %v; want %d errors, level %d, statuses %v", tc.query, errs, f.Level, f.Statuses, tc.errs, tc.level, tc.status)
+		}
+	}
+}
+
+func TestQueueWaitingFilter(t *testing.T) {
+	for q, want := range map[string]string{"": "<nil>", "attesa=si": "true", "attesa=no": "false"} {
+		_, f, _ := parseQueueFilter(httptest.NewRequest("GET", "/ticket?"+q, nil), time.Now())
+		got := "<nil>"
+		if f.Waiting != nil {
+			got = fmt.Sprint(*f.Waiting)
+		}
+		if got != want {
+			t.Errorf("%q: waiting %s, want %s", q, got, want)
 		}
 	}
 }

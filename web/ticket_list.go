@@ -17,6 +17,7 @@ type queueFilter struct {
 	Service string
 	Text    string
 	SLA     string // "rischio": a running clock due within atRisk; "scaduti": breached
+	Waiting string // "si": in attesa now; "no": not
 }
 
 // atRisk is how close a deadline must be for the queue's "a rischio" filter.
@@ -25,7 +26,7 @@ const atRisk = time.Hour
 func parseQueueFilter(r *http.Request, now time.Time) (queueFilter, domain.TicketFilter, []string) {
 	q := r.URL.Query()
 	f := queueFilter{Level: q.Get("livello"), Ente: strings.TrimSpace(q.Get("ente")), Status: q.Get("stato"),
-		Service: strings.TrimSpace(q.Get("servizio")), Text: strings.TrimSpace(q.Get("testo")), SLA: q.Get("sla")}
+		Service: strings.TrimSpace(q.Get("servizio")), Text: strings.TrimSpace(q.Get("testo")), SLA: q.Get("sla"), Waiting: q.Get("attesa")}
 	// The whole result by SLA due, in SQL (domain.TicketFilter.ByDue).
 	df := domain.TicketFilter{EnteCode: f.Ente, Service: f.Service, Text: f.Text, Limit: 100, Now: now, ByDue: true}
 	var errs []string
@@ -38,6 +39,14 @@ func parseQueueFilter(r *http.Request, now time.Time) (queueFilter, domain.Ticke
 		df.SLAState = domain.SLABreached
 	default:
 		errs = append(errs, "La situazione SLA indicata non esiste.")
+	}
+	switch f.Waiting {
+	case "":
+	case "si", "no":
+		b := f.Waiting == "si"
+		df.Waiting = &b
+	default:
+		errs = append(errs, "Il filtro sull'attesa deve essere «sì» o «no».")
 	}
 	switch f.Level {
 	case "":
@@ -75,13 +84,16 @@ type ticketRow struct {
 	DueState domain.SLAState
 	DueCode  domain.SLACode
 	AtRisk   bool // running and due within atRisk
+	Waiting  bool // "in attesa" now
+	Paused   bool // the nearest clock is paused by the wait
 }
 
 func rowOf(t domain.Ticket, now time.Time) ticketRow {
-	r := ticketRow{T: t}
+	t = t.At(now)
+	r := ticketRow{T: t, Waiting: t.Waiting.Active(now)}
 	for _, c := range t.Clocks {
 		if c.StoppedAt == nil && (r.Due.IsZero() || c.Deadline.Before(r.Due)) {
-			r.Due, r.DueState, r.DueCode = c.Deadline, c.State(now), c.Code
+			r.Due, r.DueState, r.DueCode, r.Paused = c.Deadline, c.State(now), c.Code, c.Pause != nil
 		}
 	}
 	r.AtRisk = r.DueState == domain.SLARunning && r.Due.Sub(now) <= atRisk

@@ -56,7 +56,7 @@ var fieldNames = map[string]string{"subject": "Oggetto", "description": "Descriz
 	"channel": "Canale", "ente": "Ente", "body": "Testo", "level": "Livello", "username": "Nome utente",
 	"password": "Password", "role": "Ruolo", "code": "Codice", "name": "Nome", "kind": "Tipo",
 	"ced_multiente": "CED Multiente", "month": "Mese", "day": "Giorno", "year": "Anno", "from_year": "Dal",
-	"reason": "Motivo", "azione": "Azione"}
+	"reason": "Motivo", "azione": "Azione", "waiting_on": "In attesa di", "until": "Fino a"}
 
 // fieldMessages turns a validation error into messages for the form, or
 // nil when err is not about the input.

@@ -51,6 +51,7 @@ type Tickets interface {
 	Events(ctx context.Context, p domain.Principal, id int64) ([]domain.Event, error)
 	List(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
 	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
+	Wait(ctx context.Context, p domain.Principal, id int64, w domain.WaitCommand, version int) (domain.Ticket, error)
 }
 
 // Interventions is the intervention use cases the pages call
