@@ -91,3 +91,19 @@ func TestActionForm(t *testing.T) {
 		}
 	}
 }
+
+func TestTicketFormReceivedAt(t *testing.T) {
+	h := newTestHandler(t)
+	op := domain.Principal{Role: domain.RoleOperator, UserID: 1}
+	for v, ok := range map[string]bool{"": true, "2026-03-02T09:30": true, "2026-03-02": false, "ieri": false, "2026-13-02T09:30": false} {
+		r := httptest.NewRequest("POST", "/ticket/nuovo", strings.NewReader(url.Values{"ricevuto_il": {v}, "oggetto": {"x"}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		f, n, errs := h.parseTicketForm(r, op)
+		if (errs == nil) != ok || f.Received != v || f.Subject != "x" {
+			t.Errorf("%q: errors %v, form %+v; want ok=%v and the form kept", v, errs, f, ok)
+		}
+		if v == "2026-03-02T09:30" && !n.ReceivedAt.Equal(time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC)) {
+			t.Errorf("%q is %v, want 08:30 UTC (Rome's local time)", v, n.ReceivedAt)
+		}
+	}
+}

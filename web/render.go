@@ -98,6 +98,7 @@ func (h *Handler) funcs() template.FuncMap {
 		"waitingOn":  func(o domain.WaitingOn) string { return label(waitingOnLabels, o) },
 		"waitingOns": func() []domain.WaitingOn { return domain.WaitingOns },
 		"pause":      pauseText,
+		"channel":    func(c domain.Channel) string { return label(channelLabels, c) },
 		"services":   func() []string { return domain.Services },
 		"num":        itNumber,
 		"share":      func(v *float64) string { return itPercent(v, true, 1) },

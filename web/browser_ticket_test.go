@@ -133,3 +133,63 @@ func TestBrowserWaitAndResume(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserBackdatedTicket: an operator logs a phone call after it came
+// in, naming when it arrived; a time beyond the back-date window is the
+// form's error with nothing typed lost; ente staff get no such field.
+func TestBrowserBackdatedTicket(t *testing.T) {
+	path := chromium(t)
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		d := startDesk(t, s)
+		d.user(t, "anna", "ente", 0, "firenze")
+		d.user(t, "olga", "operator", 1, "")
+		b := newBrowser(t, path, d.url)
+
+		b.signIn("anna", password)
+		b.open("/ticket/nuovo")
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('#ricevuto-il').length`)); err != nil || n != 0 {
+			t.Errorf("the ente's form has %d received-at fields (%v), want none", n, err)
+		}
+		b.signOut()
+
+		b.signIn("olga", password)
+		b.open("/ticket/nuovo")
+		tooOld := time.Now().Add(-domain.DefaultBackdateWindow - 24*time.Hour).In(rome(t)).Format("2006-01-02T15:04")
+		b.do(chromedp.SetValue(chromedp.CSS("#ente"), "firenze"), chromedp.SetValue(chromedp.CSS("#canale"), "email"),
+			chromedp.SetValue(chromedp.CSS("#oggetto"), "Telefonata: PEC non ricevute"),
+			chromedp.SetValue(chromedp.CSS("#servizio"), "gestione_documentale"),
+			chromedp.SetValue(chromedp.CSS("#descrizione"), "Chiamata del protocollo, registrata dopo."),
+			chromedp.SetValue(chromedp.CSS("#ricevuto-il"), tooOld))
+		b.submit(`form[action="/ticket/nuovo"] button[type=submit]`)
+		if msg := b.text(".alert-danger"); !strings.Contains(msg, "Ricevuto il") || !strings.Contains(msg, "giorni") {
+			t.Errorf("a report older than the window: the page says %q", msg)
+		}
+		for sel, want := range map[string]string{"#ente": "firenze", "#canale": "email", "#oggetto": "Telefonata: PEC non ricevute",
+			"#servizio": "gestione_documentale", "#descrizione": "Chiamata del protocollo, registrata dopo.", "#ricevuto-il": tooOld} {
+			if got, err := chromedp.Run(b.step(), chromedp.Value(chromedp.CSS(sel))); err != nil || got != want {
+				t.Errorf("after the error %s holds %q (%v), want %q", sel, got, err, want)
+			}
+		}
+		b.checkA11y("nuovo-ticket-errore")
+		received := time.Now().Add(-2 * time.Hour).In(rome(t)).Truncate(time.Minute)
+		b.do(chromedp.SetValue(chromedp.CSS("#ricevuto-il"), received.Format("2006-01-02T15:04")))
+		b.submit(`form[action="/ticket/nuovo"] button[type=submit]`)
+		m := ticketURL.FindStringSubmatch(b.location())
+		if m == nil {
+			t.Fatalf("after opening a back-dated ticket the page is %s: %q", b.location(), b.text("main"))
+		}
+		if got := b.text("#aperto-il"); got != received.Format("02/01/2006 15:04") {
+			t.Errorf("the ticket says it was opened %q, want %s", got, received.Format("02/01/2006 15:04"))
+		}
+		if _, err := chromedp.Run(b.step(), chromedp.Query(chromedp.CSS("#registrato-il"))); err != nil {
+			t.Errorf("a back-dated ticket does not say when it was entered: %q", b.text("main"))
+		}
+		_, olga := d.signedIn(t, "olga")
+		var id int64
+		fmt.Sscan(m[1], &id)
+		tk, err := d.svc.Tickets.Get(context.Background(), olga, id)
+		if err != nil || !tk.OpenedAt.Equal(received) || tk.Channel != domain.ChannelEmail {
+			t.Errorf("the stored ticket was received %v by %s (%v), want %v by email", tk.OpenedAt, tk.Channel, err, received)
+		}
+	})
+}
