@@ -188,9 +188,12 @@ type accessKey struct{}
 
 type bridgeReports struct{ b *bridge }
 
-func (t bridgeReports) AnnualFile(ctx context.Context, _ domain.Principal, year int, section, media string) ([]byte, error) {
+func (t bridgeReports) AnnualFile(ctx context.Context, _ domain.Principal, year int, section, asOf, media string) ([]byte, error) {
 	var out []byte
 	q := url.Values{"section": {section}, "locale": {"it"}}
+	if asOf != "" {
+		q.Set("as_of", asOf)
+	}
 	err := t.b.callAccept(ctx, http.MethodGet, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, q.Encode()), token(ctx), 0, media, nil, &out)
 	return out, err
 }

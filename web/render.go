@@ -128,8 +128,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"outageTable": func(id, caption string, rows []outageRow) map[string]any {
 			return map[string]any{"ID": id, "Caption": caption, "Rows": rows}
 		},
-		"download": func(year int, section, name string) map[string]any {
-			return map[string]any{"Year": year, "Section": section, "Name": name}
+		"download": func(year int, section, name, asOf string) map[string]any {
+			return map[string]any{"Year": year, "Section": section, "Name": name, "AsOf": asOf}
 		},
 		"enteForm": func(e domain.Ente) enteForm {
 			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, ContactCenter: e.ContactCenter}

@@ -250,6 +250,8 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, s *session, 
 		status, msg = http.StatusNotFound, "La pagina richiesta non esiste o non è visibile al tuo utente."
 	case domain.CodeForbidden:
 		status, msg = http.StatusForbidden, "Il tuo utente non può eseguire questa operazione."
+	case domain.CodeInvalid:
+		status, msg = http.StatusBadRequest, "I parametri della richiesta non sono validi."
 	case domain.CodeUnavailable:
 		status, msg = http.StatusServiceUnavailable, "Il servizio è momentaneamente non disponibile. Riprova tra poco."
 	default:
