@@ -193,3 +193,65 @@ func TestBrowserBackdatedTicket(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserQueueNextPage: past its first hundred the queue goes on
+// behind "Pagina successiva", by SLA due, no ticket twice and none missed.
+func TestBrowserQueueNextPage(t *testing.T) {
+	path := chromium(t)
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		d := startDesk(t, s)
+		d.user(t, "olga", "operator", 1, "")
+		_, olga := d.signedIn(t, "olga")
+		want := map[string]bool{}
+		for i := range 101 {
+			tk, err := d.svc.Tickets.Open(context.Background(), olga, app.OpenTicket{Ente: "firenze", Subject: fmt.Sprintf("Coda %d", i),
+				Description: "x", Service: "sito_web", Channel: domain.ChannelEmail})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[fmt.Sprint(tk.ID)] = true
+		}
+		b := newBrowser(t, path, d.url)
+		b.signIn("olga", password)
+		listed := func() []string {
+			t.Helper()
+			ids, err := chromedp.Run(b.step(), chromedp.Evaluate[[]string](`[...document.querySelectorAll('#elenco-ticket tbody tr td:first-child')].map(c => c.textContent.trim())`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		first := listed()
+		if len(first) != 100 {
+			t.Fatalf("the first page lists %d tickets, want 100", len(first))
+		}
+		if got := b.text("#elenco-ticket caption"); !strings.Contains(got, "In tutto: 101") {
+			t.Errorf("the caption reads %q", got)
+		}
+		b.checkA11y("coda-prima-pagina")
+		b.submit("#pagina-successiva")
+		second := listed()
+		seen := map[string]bool{}
+		for _, id := range append(first, second...) {
+			if seen[id] || !want[id] {
+				t.Errorf("ticket %s listed twice or unknown", id)
+			}
+			seen[id] = true
+		}
+		if len(seen) != len(want) {
+			t.Errorf("the two pages list %d tickets, want %d", len(seen), len(want))
+		}
+		if n, err := chromedp.Run(b.step(), chromedp.Evaluate[int](`document.querySelectorAll('#pagina-successiva').length`)); err != nil || n != 0 {
+			t.Errorf("the last page has a next link (%d, %v)", n, err)
+		}
+		if st := b.open("/ticket?dopo=rotto"); st != http.StatusUnprocessableEntity {
+			t.Errorf("a broken page mark answered %d, want 422", st)
+		}
+		b.open("/ticket")
+		b.submit("#pagina-successiva")
+		b.submit("#prima-pagina")
+		if got := listed(); len(got) != 100 || got[0] != first[0] {
+			t.Errorf("back on the first page: %d tickets from %v, want 100 from %s", len(got), got[:min(1, len(got))], first[0])
+		}
+	})
+}

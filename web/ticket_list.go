@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -110,7 +111,19 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request, s *session)
 		title = "I miei ticket"
 		df.EnteCode = s.P.EnteCode
 	}
+	// "dopo": the page after this position, by the same opaque cursor as
+	// the API's next_cursor for sort=sla_due.
+	q := r.URL.Query()
+	if v := q.Get("dopo"); v != "" {
+		cur, err := app.DecodeCursor(v, app.ByDue)
+		if err != nil {
+			errs = append(errs, "Il segno della pagina non è valido: ricomincia dalla prima pagina.")
+		}
+		df.After = &cur
+	}
 	var rows []ticketRow
+	var next, first string
+	var total string
 	if len(errs) == 0 {
 		pg, err := h.tickets.List(r.Context(), df)
 		if err != nil {
@@ -120,10 +133,25 @@ func (h *Handler) ticketList(w http.ResponseWriter, r *http.Request, s *session)
 		for _, t := range pg.Tickets {
 			rows = append(rows, rowOf(t, now))
 		}
+		if pg.Total != nil {
+			total = itNumber(int64(*pg.Total))
+			if pg.TotalCapped {
+				total += " o più"
+			}
+		}
+		if pg.Next != nil {
+			q.Set("dopo", app.EncodeCursor(*pg.Next, app.ByDue))
+			next = "/ticket?" + q.Encode()
+		}
+		if df.After != nil {
+			q.Del("dopo")
+			first = "/ticket?" + q.Encode()
+		}
 	}
 	if len(errs) > 0 {
 		w.WriteHeader(http.StatusUnprocessableEntity)
 	}
 	h.render(w, r, s, "tickets", title, map[string]any{"Filter": f, "Rows": rows, "Errors": errs,
-		"Statuses": domain.Statuses, "Staff": s.P.IsStaff(), "Created": r.URL.Query().Get("creato")})
+		"Statuses": domain.Statuses, "Staff": s.P.IsStaff(), "Created": q.Get("creato"),
+		"Next": next, "First": first, "Total": total})
 }
