@@ -27,12 +27,12 @@ type Store interface {
 // app use cases the API calls, on the API's store; sign-in and the CSV
 // downloads go through the API itself (apiServices). hash is the API's
 // password hash, so accounts made on the pages sign in to the API.
-func NewServices(api http.Handler, store Store, now app.Clock, hash app.PasswordHash) (Services, error) {
+func NewServices(api APIServer, store Store, now app.Clock, hash app.PasswordHash) (Services, error) {
 	rome, err := time.LoadLocation("Europe/Rome")
 	if err != nil {
 		return Services{}, err
 	}
-	svc := apiServices(api)
+	svc := Services{Auth: sessionAuth{api}, ReportFiles: bridgeReports{&bridge{api: api}}}
 	svc.Tickets = app.NewTickets(store, now, domain.DefaultBackdateWindow)
 	svc.Interventions = app.NewInterventions(store, now, domain.DefaultBackdateWindow)
 	monitoring := app.NewMonitoring(store, now)
@@ -43,15 +43,11 @@ func NewServices(api http.Handler, store Store, now app.Clock, hash app.Password
 	return svc, nil
 }
 
-// apiServices serves the pages' sign-in and CSV downloads through
-// the HTTP API's own handlers, called in process: the login throttle,
-// access tokens, refresh rotation and reuse detection, visibility and
-// the CSV format are the API's, not copies. It stands in for what the app
-// layer does not have (app.Auth issues no access token); tickets,
-// interventions and reports come from app.
-func apiServices(api http.Handler) Services {
-	b := &bridge{api: api}
-	return Services{Auth: bridgeAuth{b}, ReportFiles: bridgeReports{b}}
+// APIServer is the API server the pages are wired to (api.Server): its
+// sessions, and its handler for the CSV and XLSX downloads.
+type APIServer interface {
+	http.Handler
+	Sessions
 }
 
 type bridge struct{ api http.Handler }
@@ -129,53 +125,6 @@ func (b *bridge) callAccept(ctx context.Context, method, path, token string, ifM
 		return nil
 	}
 	return json.Unmarshal(rec.body.Bytes(), out)
-}
-
-type bridgeAuth struct{ b *bridge }
-
-type tokenJSON struct {
-	AccessToken  string `json:"access_token"`
-	ExpiresIn    int    `json:"expires_in"`
-	RefreshToken string `json:"refresh_token"`
-}
-
-func (t tokenJSON) tokens() Tokens {
-	return Tokens{Access: t.AccessToken, Refresh: t.RefreshToken, Expires: time.Now().Add(time.Duration(t.ExpiresIn) * time.Second)}
-}
-
-func (a bridgeAuth) Login(ctx context.Context, username, password string) (Tokens, error) {
-	var t tokenJSON
-	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/token", "", 0, map[string]string{"username": username, "password": password}, &t)
-	return t.tokens(), err
-}
-
-func (a bridgeAuth) Refresh(ctx context.Context, refresh string) (Tokens, error) {
-	var t tokenJSON
-	err := a.b.call(ctx, http.MethodPost, "/api/v1/auth/refresh", "", 0, map[string]string{"refresh_token": refresh}, &t)
-	return t.tokens(), err
-}
-
-func (a bridgeAuth) Authenticate(ctx context.Context, access string) (domain.Principal, error) {
-	var u struct {
-		ID       int64        `json:"id"`
-		Username string       `json:"username"`
-		Role     domain.Role  `json:"role"`
-		Level    domain.Level `json:"level"`
-		Ente     string       `json:"ente"`
-	}
-	err := a.b.call(ctx, http.MethodGet, "/api/v1/me", access, 0, nil, &u)
-	return domain.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, Level: u.Level, EnteCode: u.Ente}, err
-}
-
-// Logout ends the session through the API's logout: the refresh token
-// buys an access token (a session whose access token has lapsed can still
-// sign out), and POST /auth/logout revokes every session of the user.
-func (a bridgeAuth) Logout(ctx context.Context, refresh string) error {
-	t, err := a.Refresh(ctx, refresh)
-	if err != nil {
-		return err
-	}
-	return a.b.call(ctx, http.MethodPost, "/api/v1/auth/logout", t.Access, 0, nil, nil)
 }
 
 // token is the principal's access token; the pages keep it in the context.

@@ -63,7 +63,7 @@ func (d *desk) user(t *testing.T, name string, role domain.Role, level domain.Le
 func (d *desk) signedIn(t *testing.T, username string) (Tokens, domain.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := d.svc.Auth.Login(ctx, username, password)
+	tok, err := d.svc.Auth.Login(ctx, username, password, "192.0.2.10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 // operator would from another tool.
 func (d *desk) requestIntervention(t *testing.T, username, ente, description string) int64 {
 	t.Helper()
-	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	tok, err := d.svc.Auth.Login(context.Background(), username, password, "192.0.2.10")
 	if err != nil {
 		t.Fatal(err)
 	}

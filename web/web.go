@@ -38,7 +38,7 @@ type Tokens struct {
 
 // Auth signs people in and keeps their sessions.
 type Auth interface {
-	Login(ctx context.Context, username, password string) (Tokens, error)
+	Login(ctx context.Context, username, password, address string) (Tokens, error)
 	Refresh(ctx context.Context, refresh string) (Tokens, error)
 	Authenticate(ctx context.Context, access string) (domain.Principal, error)
 	Logout(ctx context.Context, refresh string) error
