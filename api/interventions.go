@@ -454,8 +454,8 @@ func (s *Server) interventionReport(c *gin.Context) {
 			tier = &t
 		}
 		records[i] = []string{
-			cf.str(tier), cf.str(r.Ente), cf.str(r.Month), cf.int(r.Count), cf.int(r.Completed), cf.int(r.CompletedOnTime),
-			cf.num(r.OnTimeShare, 4), cf.optInt(r.MedianWorkingSeconds), cf.optInt(r.P90WorkingSeconds),
+			cf.Str(tier), cf.Str(r.Ente), cf.Str(r.Month), cf.Int(r.Count), cf.Int(r.Completed), cf.Int(r.CompletedOnTime),
+			cf.Num(r.OnTimeShare, 4), cf.OptInt(r.MedianWorkingSeconds), cf.OptInt(r.P90WorkingSeconds),
 		}
 	}
 	writeCSV(c, "interventions.csv", cf, interventionReportColumns, records)

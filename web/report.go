@@ -11,6 +11,7 @@ import (
 
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/export"
 )
 
 // Reports is the report use cases the pages call (app.Reports).
@@ -20,18 +21,6 @@ type Reports interface {
 	AnnualAsOf(ctx context.Context, year int, ente string, asOf *time.Time) (app.AnnualReport, error)
 	AsOf(v string) (*time.Time, error)
 	Tickets(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error)
-}
-
-// Download formats of the report's tables: the API's Italian CSV and XLSX.
-const (
-	mediaCSV  = "text/csv"
-	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-)
-
-// ReportFiles hands out a table of the annual report as the API's CSV or
-// XLSX (media is mediaCSV or mediaXLSX).
-type ReportFiles interface {
-	AnnualFile(ctx context.Context, p domain.Principal, year int, section, asOf, media string) ([]byte, error)
 }
 
 // bar is one bar of an SVG chart, laid out on the server (no script).
@@ -236,24 +225,45 @@ func (h *Handler) annual(ctx context.Context, p domain.Principal, year int, asOf
 }
 
 // reportFile downloads a table of the report as the API's Italian CSV
-// or XLSX, by the path's last segment.
+// or XLSX (by the path's last segment): the same use case and the same
+// writer (export) as GET /api/v1/reports/annual/{year}, with "al" as its
+// as_of.
 func (h *Handler) reportFile(w http.ResponseWriter, r *http.Request, s *session) {
 	year, err := strconv.Atoi(r.PathValue("anno"))
-	section := r.URL.Query().Get("sezione")
-	if err != nil {
-		h.errorPage(w, r, s, domain.ErrNotFound)
+	if err != nil || year < domain.MinYear || year > domain.MaxYear {
+		h.badYear(w, r, s)
 		return
 	}
-	ext, media, ctype := "csv", mediaCSV, "text/csv; charset=utf-8"
-	if strings.HasSuffix(r.URL.Path, "/xlsx") {
-		ext, media, ctype = "xlsx", mediaXLSX, mediaXLSX
+	q := r.URL.Query()
+	section := q.Get("sezione")
+	if section == "" {
+		section = "help_desk"
 	}
-	b, err := h.files.AnnualFile(r.Context(), s.P, year, section, r.URL.Query().Get("al"), media)
+	if !export.AnnualSections[section] {
+		h.errorPage(w, r, s, domain.Invalid("unknown section", domain.FieldError{Field: "sezione", Detail: "must be help_desk, sla, sla_table or interventions"}))
+		return
+	}
+	asOf, err := h.reports.AsOf(q.Get("al"))
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
+	rep, err := h.annual(r.Context(), s.P, year, asOf)
+	if err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	f := export.Format{Italian: true}
+	header, rows := f.Annual(rep, section)
+	ext, ctype, body := "csv", "text/csv; charset=utf-8", f.CSV(header, rows)
+	if strings.HasSuffix(r.URL.Path, "/xlsx") {
+		ext, ctype = "xlsx", export.MediaXLSX
+		if body, err = f.XLSX(header, rows); err != nil {
+			h.errorPage(w, r, s, err)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="relazione-%d-%s.%s"`, year, section, ext))
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
 }

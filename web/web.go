@@ -96,7 +96,6 @@ type Services struct {
 	Tickets       Tickets
 	Interventions Interventions
 	Reports       Reports
-	ReportFiles   ReportFiles
 	Users         Users
 	Enti          Enti
 	Outages       Outages
@@ -117,7 +116,6 @@ type Handler struct {
 	tickets       Tickets
 	interventions Interventions
 	reports       Reports
-	files         ReportFiles
 	users         Users
 	enti          Enti
 	outages       Outages
@@ -143,7 +141,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -214,18 +212,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	h.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client{addr: r.RemoteAddr, forwarded: r.Header.Values("X-Forwarded-For")})))
+	h.mux.ServeHTTP(w, r)
 }
-
-// client is the browser's connection as the pages received it; calls into
-// the API carry it, so that the API's per-address rules (the login
-// throttle, the request log) see the browser and not the process.
-type client struct {
-	addr      string
-	forwarded []string
-}
-
-type clientKey struct{}
 
 func cacheForever(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
