@@ -62,7 +62,9 @@ func passwordMatches(hash, password string) bool {
 	return bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) == nil
 }
 
-func (s *Server) issueAccess(u domain.User) (string, error) {
+// IssueAccess signs an access token for u and says when it expires; the
+// pages hand out the same tokens as the API's login.
+func (s *Server) IssueAccess(u domain.User) (string, time.Time, error) {
 	now := s.cfg.Now()
 	var b [9]byte
 	_, _ = rand.Read(b[:])
@@ -74,7 +76,8 @@ func (s *Server) issueAccess(u domain.User) (string, error) {
 		},
 		Role: u.Role, Level: u.Level, Ente: u.EnteCode, Name: u.Username, Use: "access", SV: u.SessionVersion,
 	}
-	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+	token, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(s.cfg.JWTSecret)
+	return token, now.Add(s.cfg.AccessTTL), err
 }
 
 // parseAccess verifies an access token: HS256 only, issuer, audience and
@@ -147,7 +150,7 @@ func (s *Server) authenticate(c *gin.Context) {
 	if strings.HasPrefix(token, APITokenPrefix) {
 		p, err = s.apiTokenPrincipal(c, token)
 	} else {
-		p, err = s.accessPrincipal(c, token)
+		p, err = s.accessPrincipal(c.Request.Context(), token)
 	}
 	if err != nil {
 		fail(c, err)
@@ -233,7 +236,7 @@ func (s *Server) login(c *gin.Context) {
 
 // respondTokens issues an access token to go with the refresh token.
 func (s *Server) respondTokens(c *gin.Context, u domain.User, refresh string) {
-	access, err := s.issueAccess(u)
+	access, _, err := s.IssueAccess(u)
 	if err != nil {
 		fail(c, err)
 		return

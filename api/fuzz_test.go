@@ -13,7 +13,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/cst-firenze/helpdesk/api"
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 	"github.com/cst-firenze/helpdesk/repository/repotest"
 )
@@ -83,6 +83,9 @@ func FuzzDecodeCursor(f *testing.F) {
 	for _, s := range []string{
 		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5}`),
 		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5,"a":true}`),
+		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5,"d":true}`),
+		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5,"d":true,"n":true}`),
+		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5,"n":true}`),
 		cursorOf(`{"t":"2026-03-10T08:00:00.123456Z","i":9223372036854775807}`),
 		cursorOf(`{"t":"0001-01-01T00:00:00Z","i":5}`),
 		cursorOf(`{"t":"9999-12-31T23:59:59+14:00","i":1}`),
@@ -96,11 +99,12 @@ func FuzzDecodeCursor(f *testing.F) {
 		cursorOf(`{"t":"2026-03-10T08:00:00Z","i":5}` + strings.Repeat(" ", 200)),
 		"", "=", "not base64!", "eyJ0Ijo", strings.Repeat("A", 201),
 	} {
-		f.Add(s, false)
-		f.Add(s, true)
+		for o := range uint8(3) {
+			f.Add(s, o)
+		}
 	}
-	f.Fuzz(func(t *testing.T, s string, asc bool) {
-		cur, err := api.DecodeCursor(s, asc)
+	f.Fuzz(func(t *testing.T, s string, o uint8) {
+		cur, err := app.DecodeCursor(s, app.Order(o%3))
 		if err != nil {
 			var de *domain.Error
 			if !errors.As(err, &de) || de.Code != domain.CodeInvalid || len(de.Fields) != 1 || de.Fields[0].Field != "cursor" {

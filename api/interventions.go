@@ -332,7 +332,7 @@ func (s *Server) interventionFilter(c *gin.Context) (domain.InterventionFilter, 
 	f.Limit = l.limit()
 	if v := l.q.Get("cursor"); v != "" {
 		// The cursor is the same opaque (instant, id) position as tickets'.
-		cur, err := DecodeCursor(v, f.Ascending)
+		cur, err := app.DecodeCursor(v, app.OrderOf(f.Ascending))
 		if err != nil {
 			return f, err
 		}
@@ -357,7 +357,7 @@ func (s *Server) listInterventions(c *gin.Context) {
 		out.Items = append(out.Items, s.interventionJSON(iv, f.Now))
 	}
 	if page.Next != nil {
-		cur := encodeCursor(*page.Next, f.Ascending)
+		cur := app.EncodeCursor(*page.Next, app.OrderOf(f.Ascending))
 		out.NextCursor = &cur
 	}
 	c.JSON(http.StatusOK, out)
@@ -454,8 +454,8 @@ func (s *Server) interventionReport(c *gin.Context) {
 			tier = &t
 		}
 		records[i] = []string{
-			cf.str(tier), cf.str(r.Ente), cf.str(r.Month), cf.int(r.Count), cf.int(r.Completed), cf.int(r.CompletedOnTime),
-			cf.num(r.OnTimeShare, 4), cf.optInt(r.MedianWorkingSeconds), cf.optInt(r.P90WorkingSeconds),
+			cf.Str(tier), cf.Str(r.Ente), cf.Str(r.Month), cf.Int(r.Count), cf.Int(r.Completed), cf.Int(r.CompletedOnTime),
+			cf.Num(r.OnTimeShare, 4), cf.OptInt(r.MedianWorkingSeconds), cf.OptInt(r.P90WorkingSeconds),
 		}
 	}
 	writeCSV(c, "interventions.csv", cf, interventionReportColumns, records)

@@ -280,7 +280,7 @@ func (s *Server) availabilityReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	it := r.cf.italian
+	it := r.cf.Italian
 	systems := make([]systemAvailabilityJSON, 0, len(rep.Systems))
 	for _, a := range rep.Systems {
 		j := systemAvailabilityJSON{System: a.System, DowntimeMinutes: minutes(a.Downtime), MaintenanceMinutes: minutes(a.Maintenance),

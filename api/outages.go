@@ -350,7 +350,7 @@ func (s *Server) outagesReport(c *gin.Context) {
 		e := o.EveryMonths
 		j.EveryMonths = &e
 	}
-	if r.cf.italian {
+	if r.cf.Italian {
 		j.Display = &struct {
 			Expected  string `json:"expected"`
 			Measured  string `json:"measured"`
@@ -373,7 +373,7 @@ func (s *Server) outageRows(f csvFormat, list []domain.Outage) [][]string {
 		switch {
 		case t == nil:
 			return ""
-		case f.italian:
+		case f.Italian:
 			return s.local(*t).Format("02/01/2006 15:04:05")
 		}
 		return s.local(*t).Format(time.RFC3339)
@@ -381,7 +381,7 @@ func (s *Server) outageRows(f csvFormat, list []domain.Outage) [][]string {
 	cells := make([][]string, len(list))
 	for i, o := range list {
 		j := s.outageJSON(o)
-		cells[i] = []string{f.int(o.ID), at(&o.StartedAt), at(o.InterventionStartedAt), at(o.EndedAt), f.num(j.DurationMinutes, -1),
+		cells[i] = []string{f.Int(o.ID), at(&o.StartedAt), at(o.InterventionStartedAt), at(o.EndedAt), f.Num(j.DurationMinutes, -1),
 			strconv.FormatBool(o.Planned), strconv.FormatBool(o.Proposed), strings.Join(j.Systems, ", "), strings.Join(j.Enti, ", "),
 			o.Cause, o.PublicText, at(o.OfficesNoticeAt), at(o.UsersNoticeAt), j.SLA9, j.SLA10}
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/export"
 )
 
 // reportRoutes registers the statistics the reporting tools and the yearly
@@ -78,7 +79,7 @@ func (s *Server) newReportRequest(c *gin.Context, params ...string) (*reportRequ
 	switch r.q.Get("locale") {
 	case "", "en":
 	case "it":
-		r.cf.italian = true
+		r.cf.Italian = true
 	default:
 		r.bad("locale", "must be it or en")
 	}
@@ -171,11 +172,12 @@ func countsJSON(c domain.StatusCounts) reportCountsJSON {
 }
 
 // countColumns are the CSV columns of reportCountsJSON.
-var countColumns = []string{"nuovo", "aperto", "risolto", "non_di_competenza", "gestiti", "resolution_rate", "resolved_percent"}
+var countColumns = export.CountColumns
 
+// counts writes a group's figures as export.Format.Counts does (the
+// JSON's counts are the domain's, its rates derived from them).
 func (f csvFormat) counts(c reportCountsJSON) []string {
-	return []string{f.int(c.Nuovo), f.int(c.Aperto), f.int(c.Risolto), f.int(c.NonDiCompetenza), f.int(c.Gestiti),
-		f.num(c.ResolutionRate, 4), f.num(c.ResolvedPercent, 1)}
+	return f.Counts(domain.StatusCounts{Nuovo: c.Nuovo, Aperto: c.Aperto, Risolto: c.Risolto, NonDiCompetenza: c.NonDiCompetenza})
 }
 
 // groupKeyJSON names a group; the dimensions not grouped by are null.
@@ -214,9 +216,9 @@ func keyJSON(k domain.GroupKey, dims []domain.Dimension) groupKeyJSON {
 func (f csvFormat) key(k groupKeyJSON) []string {
 	level := ""
 	if k.Level != nil {
-		level = f.int(int64(*k.Level))
+		level = f.Int(int64(*k.Level))
 	}
-	return []string{level, f.str((*string)(k.Status)), f.str(k.Ente), f.str(k.Service), f.str((*string)(k.Channel))}
+	return []string{level, f.Str((*string)(k.Status)), f.Str(k.Ente), f.Str(k.Service), f.Str((*string)(k.Channel))}
 }
 
 type ticketStatsRowJSON struct {
@@ -275,11 +277,11 @@ func (s *Server) ticketReport(c *gin.Context) {
 	}
 	cells := make([][]string, len(out.Rows))
 	for i, row := range out.Rows {
-		cells[i] = append(append(r.cf.key(row.groupKeyJSON), r.cf.str(row.Month)), r.cf.counts(row.reportCountsJSON)...)
+		cells[i] = append(append(r.cf.key(row.groupKeyJSON), r.cf.Str(row.Month)), r.cf.counts(row.reportCountsJSON)...)
 	}
 	// The total row, as the JSON has it: its label under the first column.
 	totalRow := append(make([]string, len(keyColumns)), r.cf.counts(out.Total)...)
-	totalRow[0] = r.cf.totalLabel()
+	totalRow[0] = r.cf.TotalLabel()
 	cells = append(cells, totalRow)
 	writeCSV(c, "tickets.csv", r.cf, append(append([]string{}, keyColumns...), countColumns...), cells)
 }
@@ -367,7 +369,7 @@ func (s *Server) ticketYoYReport(c *gin.Context) {
 		}
 		for _, y := range row.Years {
 			cells = append(cells, append(append(append(r.cf.key(row.groupKeyJSON), month, strconv.Itoa(y.Year)),
-				r.cf.counts(y.reportCountsJSON)...), r.cf.optInt(y.DiffPct)))
+				r.cf.counts(y.reportCountsJSON)...), r.cf.OptInt(y.DiffPct)))
 		}
 	}
 	header := append(append(append([]string{}, keyColumns...), "year"), countColumns...)
@@ -420,8 +422,6 @@ type slaTableRowJSON struct {
 	Display     *slaDisplayJSON `json:"display,omitempty"` // locale=it only
 }
 
-var slaTableColumns = []string{"code", "description", "unit", "expected", "measured", "deviation", "no_data"}
-
 // slaTableJSON is the whole SLA table, with the report's notation under
 // locale=it.
 func (f csvFormat) slaTableJSON(rows []domain.SLATableRow) []slaTableRowJSON {
@@ -429,31 +429,13 @@ func (f csvFormat) slaTableJSON(rows []domain.SLATableRow) []slaTableRowJSON {
 	for i, r := range rows {
 		out[i] = slaTableRowJSON{Code: r.Code, Description: r.Description, Unit: r.Unit, Expected: r.Expected,
 			Measured: r.Measured, Deviation: r.Deviation, NoData: r.NoData}
-		if f.italian {
+		if f.Italian {
 			d := slaDisplayJSON(r.Display)
 			out[i].Display = &d
 		}
 	}
 	return out
 }
-
-// slaTableRows are the CSV cells of the whole table: numbers, or under
-// locale=it the report's notation.
-func (f csvFormat) slaTableRows(rows []slaTableRowJSON) [][]string {
-	cells := make([][]string, len(rows))
-	for i, r := range rows {
-		expected := r.Expected
-		rec := []string{string(r.Code), r.Description, string(r.Unit), f.num(&expected, -1), f.num(r.Measured, -1), f.num(r.Deviation, -1)}
-		if r.Display != nil {
-			rec = append(rec[:3], r.Display.Expected, r.Display.Measured, r.Display.Deviation)
-		}
-		cells[i] = append(rec, strconv.FormatBool(r.NoData))
-	}
-	return cells
-}
-
-var slaColumns = []string{"code", "description", "target_minutes", "target_basis", "target_text",
-	"expected_share", "measured_share", "deviation", "met", "breached", "running"}
 
 // slaRowsJSON is the SLA table as the reports show it.
 func slaRowsJSON(rows []domain.SLAReportRow) []slaReportRowJSON {
@@ -467,16 +449,6 @@ func slaRowsJSON(rows []domain.SLAReportRow) []slaReportRowJSON {
 		}
 	}
 	return out
-}
-
-func (f csvFormat) slaRows(rows []slaReportRowJSON) [][]string {
-	cells := make([][]string, len(rows))
-	for i, r := range rows {
-		expected := r.ExpectedShare
-		cells[i] = []string{string(r.Code), r.Description, f.int(r.Target.Minutes), string(r.Target.Basis), r.Target.Text,
-			f.num(&expected, -1), f.num(r.MeasuredShare, -1), f.num(r.Deviation, -1), f.int(r.Met), f.int(r.Breached), f.int(r.Running)}
-	}
-	return cells
 }
 
 // slaReport is the report's SLA table for the tickets opened in a period.
@@ -503,9 +475,9 @@ func (s *Server) slaReport(c *gin.Context) {
 	rows, full := slaRowsJSON(table.Rows), r.cf.slaTableJSON(table.Full)
 	switch {
 	case r.csv && view == "table":
-		writeCSV(c, "sla-table.csv", r.cf, slaTableColumns, r.cf.slaTableRows(full))
+		writeCSV(c, "sla-table.csv", r.cf, export.SLATableColumns, r.cf.SLATableRows(table.Full))
 	case r.csv:
-		writeCSV(c, "sla.csv", r.cf, slaColumns, r.cf.slaRows(rows))
+		writeCSV(c, "sla.csv", r.cf, export.SLAColumns, r.cf.SLARows(table.Rows))
 	default:
 		c.JSON(http.StatusOK, slaReportJSON{From: s.local(from), To: s.local(to), Ente: r.entePtr(), AsOf: s.asOfJSON(r), At: s.local(table.At), Rows: rows, Table: full})
 	}
@@ -545,10 +517,6 @@ type annualReportJSON struct {
 	Interventions []annualInterventionsRowJSON `json:"interventions"`
 }
 
-// annualSections are the tables of the annual report; CSV carries one at
-// a time.
-var annualSections = map[string]bool{"help_desk": true, "sla": true, "sla_table": true, "interventions": true}
-
 func helpDeskRow(row app.AnnualLevelRow) annualHelpDeskRowJSON {
 	out := annualHelpDeskRowJSON{Current: countsJSON(row.Current), Previous: countsJSON(row.Previous), DiffPct: row.DiffPct}
 	if row.Level != 0 {
@@ -576,7 +544,7 @@ func (s *Server) annualReport(c *gin.Context) {
 	if section == "" {
 		section = "help_desk"
 	}
-	if !annualSections[section] {
+	if !export.AnnualSections[section] {
 		r.bad("section", "must be help_desk, sla, sla_table or interventions")
 	}
 	if err := r.err(); err != nil {
@@ -588,6 +556,11 @@ func (s *Server) annualReport(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	if r.csv {
+		header, cells := r.cf.Annual(rep, section)
+		writeCSV(c, fmt.Sprintf("annual-%d-%s.csv", year, section), r.cf, header, cells)
+		return
+	}
 	out := annualReportJSON{Year: year, PreviousYear: year - 1, Ente: r.entePtr(), AsOf: s.asOfJSON(r), At: s.local(rep.At), SLA: slaRowsJSON(rep.SLA),
 		SLATable: r.cf.slaTableJSON(rep.SLATable),
 		HelpDesk: annualHelpDeskJSON{Rows: mapItems(rep.HelpDesk, helpDeskRow), Total: helpDeskRow(rep.HelpDeskTotal)}}
@@ -595,41 +568,5 @@ func (s *Server) annualReport(c *gin.Context) {
 		out.Interventions = append(out.Interventions, annualInterventionsRowJSON{Tier: iv.Tier, Count: iv.Count, Completed: iv.Completed,
 			CompletedOnTime: iv.CompletedOnTime, OnTimeShare: iv.OnTimeShare, MedianWorkingSeconds: iv.MedianSeconds, P90WorkingSeconds: iv.P90Seconds})
 	}
-	if !r.csv {
-		c.JSON(http.StatusOK, out)
-		return
-	}
-	f := r.cf
-	name := fmt.Sprintf("annual-%d-%s.csv", year, section)
-	switch section {
-	case "sla":
-		writeCSV(c, name, f, slaColumns, f.slaRows(out.SLA))
-	case "sla_table":
-		writeCSV(c, name, f, slaTableColumns, f.slaTableRows(out.SLATable))
-	case "interventions":
-		var cells [][]string
-		for _, iv := range out.Interventions {
-			cells = append(cells, []string{string(iv.Tier), f.int(iv.Count), f.int(iv.Completed), f.int(iv.CompletedOnTime),
-				f.num(iv.OnTimeShare, 4), f.optInt(iv.MedianWorkingSeconds), f.optInt(iv.P90WorkingSeconds)})
-		}
-		writeCSV(c, name, f, []string{"tier", "count", "completed", "completed_on_time", "on_time_share",
-			"median_working_seconds", "p90_working_seconds"}, cells)
-	default:
-		header := []string{"level", "year", "previous_year"}
-		header = append(header, countColumns...)
-		for _, col := range countColumns {
-			header = append(header, "previous_"+col)
-		}
-		header = append(header, "diff_pct")
-		var cells [][]string
-		for _, row := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
-			level := f.totalLabel()
-			if row.Level != nil {
-				level = f.int(int64(*row.Level))
-			}
-			rec := append([]string{level, strconv.Itoa(year), strconv.Itoa(year - 1)}, f.counts(row.Current)...)
-			cells = append(cells, append(append(rec, f.counts(row.Previous)...), f.optInt(row.DiffPct)))
-		}
-		writeCSV(c, name, f, header, cells)
-	}
+	c.JSON(http.StatusOK, out)
 }

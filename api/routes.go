@@ -112,13 +112,9 @@ func (s *Server) routes() {
 	s.handle(http.MethodGet, v1+"/tickets/:id", can(domain.ActReadTickets), s.getTicket)
 	s.handle(http.MethodGet, v1+"/tickets/:id/events", can(domain.ActReadTickets), s.ticketEvents)
 	for path, action := range ticketActionPaths {
-		act := domain.ActWorkTicket
-		if action == domain.ActionReply {
-			act = domain.ActReplyTicket // an ente's reply on its own ticket ends a wait on it
-		}
-		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, can(act), s.ticketAction(action))
+		s.handle(http.MethodPost, v1+"/tickets/:id/"+path, can(domain.TicketActionAct(action)), s.ticketAction(action))
 	}
-	s.handle(http.MethodPost, v1+"/tickets/:id/wait", can(domain.ActWorkTicket), s.ticketWait)
+	s.handle(http.MethodPost, v1+"/tickets/:id/wait", can(domain.TicketActionAct(domain.ActionWait)), s.ticketWait)
 	s.interventionRoutes(v1)
 	s.reportRoutes(v1)
 	s.handle(http.MethodGet, v1+"/monitoring/systems", can(domain.ActReadReports), s.listMonitoringSystems)

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
@@ -24,12 +26,12 @@ func bearerToken(h string) (string, bool) {
 // user's current session version: a password, role, ente, level or active
 // change, a logout or an admin's revoke-sessions ends it at once, and a
 // token whose user no longer exists is refused.
-func (s *Server) accessPrincipal(c *gin.Context, token string) (domain.Principal, error) {
+func (s *Server) accessPrincipal(ctx context.Context, token string) (domain.Principal, error) {
 	p, sv, err := s.parseAccess(token)
 	if err != nil {
 		return p, err
 	}
-	current, err := s.store.SessionVersion(c.Request.Context(), p.UserID)
+	current, err := s.store.SessionVersion(ctx, p.UserID)
 	if errors.Is(err, domain.ErrNotFound) {
 		return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "the access token's user no longer exists")
 	}
@@ -41,6 +43,17 @@ func (s *Server) accessPrincipal(c *gin.Context, token string) (domain.Principal
 	}
 	return p, nil
 }
+
+// AccessPrincipal is the principal of an access token, by the rules of
+// every API request (signature, claims, current session version), for
+// the pages, whose sessions are API sessions.
+func (s *Server) AccessPrincipal(ctx context.Context, token string) (domain.Principal, error) {
+	return s.accessPrincipal(ctx, token)
+}
+
+// Auth is the server's auth use cases (throttle, refresh rotation, reuse
+// detection, sign-out), for the pages' sign-in.
+func (s *Server) Auth() *app.Auth { return s.auth }
 
 // logout ends every session of the caller: its access tokens and its
 // refresh families.

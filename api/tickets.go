@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"github.com/cst-firenze/helpdesk/app"
@@ -233,36 +232,6 @@ type ticketPageJSON struct {
 	TotalCapped bool         `json:"total_capped,omitempty"`
 }
 
-// cursorJSON is what an opaque cursor holds.
-type cursorJSON struct {
-	OpenedAt time.Time `json:"t"`
-	ID       int64     `json:"i"`
-	Asc      bool      `json:"a,omitempty"`
-}
-
-func encodeCursor(c domain.Cursor, asc bool) string {
-	b, _ := json.Marshal(cursorJSON{OpenedAt: c.At.UTC(), ID: c.ID, Asc: asc})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-// DecodeCursor parses an opaque list cursor made for the given sort order.
-func DecodeCursor(s string, asc bool) (domain.Cursor, error) {
-	bad := domain.Invalid("the cursor is not valid; start again from the first page",
-		domain.FieldError{Field: "cursor", Detail: "is not a cursor this API returned for this sort order"})
-	if len(s) > 200 {
-		return domain.Cursor{}, bad
-	}
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return domain.Cursor{}, bad
-	}
-	var cj cursorJSON
-	if err := json.Unmarshal(b, &cj); err != nil || cj.ID < 1 || cj.Asc != asc || cj.OpenedAt.IsZero() || cj.OpenedAt.Year() > 9999 {
-		return domain.Cursor{}, bad
-	}
-	return domain.Cursor{At: cj.OpenedAt, ID: cj.ID}, nil
-}
-
 // listQuery are the query parameters of GET /tickets.
 var listQuery = map[string]bool{
 	"ente": true, "status": true, "level": true, "service": true, "assignee": true,
@@ -318,20 +287,28 @@ func (s *Server) ticketFilter(c *gin.Context) (domain.TicketFilter, error) {
 	}
 	f.Waiting = l.boolean("waiting")
 	if l.q.Get("sort") == "sla_due" {
-		// The whole result by SLA due, one page (domain.TicketFilter.ByDue).
+		// By SLA due, NULL dues last (domain.TicketFilter.ByDue).
 		f.ByDue = true
 	} else {
 		f.Ascending = l.ascending("opened_at")
 	}
 	f.Limit = l.limit()
 	if v := l.q.Get("cursor"); v != "" {
-		cur, err := DecodeCursor(v, f.Ascending)
+		cur, err := app.DecodeCursor(v, ticketOrder(f))
 		if err != nil {
 			return f, err
 		}
 		f.After = &cur
 	}
 	return f, l.err()
+}
+
+// ticketOrder is the order a ticket list is read in.
+func ticketOrder(f domain.TicketFilter) app.Order {
+	if f.ByDue {
+		return app.ByDue
+	}
+	return app.OrderOf(f.Ascending)
 }
 
 func containsCode(v string) bool {
@@ -359,7 +336,7 @@ func (s *Server) listTickets(c *gin.Context) {
 		out.Items = append(out.Items, s.ticketJSON(t, f.Now))
 	}
 	if page.Next != nil {
-		cur := encodeCursor(*page.Next, f.Ascending)
+		cur := app.EncodeCursor(*page.Next, ticketOrder(f))
 		out.NextCursor = &cur
 	}
 	c.JSON(http.StatusOK, out)

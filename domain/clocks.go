@@ -33,6 +33,10 @@ func CheckArrival(field string, at, now time.Time, window time.Duration) error {
 	return nil
 }
 
+// MayBackdate says whether a role may say when a report or request
+// arrived (received_at, requested_at): only the help desk records that.
+func MayBackdate(r Role) bool { return r != RoleEnte }
+
 // arrival is the instant a report or request arrived: given (in field),
 // or now when zero. Only the help desk records when a report came in, so
 // an ente user who names one is refused.
@@ -40,7 +44,7 @@ func arrival(field string, given, now time.Time, window time.Duration, by Princi
 	if given.IsZero() {
 		return now, nil
 	}
-	if by.Role == RoleEnte {
+	if !MayBackdate(by.Role) {
 		return time.Time{}, &Error{Code: CodeForbidden, Message: "ente users cannot back-date: the help desk records when a report arrived",
 			Fields: []FieldError{{Field: field, Detail: "may not be set by an ente user"}}}
 	}

@@ -89,6 +89,17 @@ var Permissions = map[Act][]Role{
 	ActImportMonitoring:  admins,
 }
 
+// TicketActionAct is the act a ticket action needs: a public reply is
+// open to ente users too (on their own ente's tickets, as the domain's
+// Allows narrows it, an ente's reply ending a wait on it); every other
+// action, waits and resumes included, is the help desk's work.
+func TicketActionAct(a Action) Act {
+	if a == ActionReply {
+		return ActReplyTicket
+	}
+	return ActWorkTicket
+}
+
 // Allowed says whether role may do act; an act missing from the table is
 // allowed to nobody.
 func Allowed(role Role, act Act) bool {

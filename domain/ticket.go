@@ -422,8 +422,8 @@ type TicketFilter struct {
 	Now          time.Time  // the instant SLA states are judged at
 	Ascending    bool       // oldest first; newest first by default
 	// ByDue orders by the nearest deadline of a clock not stopped (ties by
-	// id), the tickets without one after, newest first. One page only: no
-	// cursor is given or taken.
+	// id), the tickets without one after, newest first; keyset pages as in
+	// the other orders (Cursor.NoDue marks a position in that tail).
 	ByDue bool
 	Limit int
 	After *Cursor
@@ -435,6 +435,9 @@ type TicketFilter struct {
 type Cursor struct {
 	At time.Time
 	ID int64
+	// NoDue: in a ByDue list, the position is among the tickets without a
+	// due (At is then an opened_at); otherwise At is a due.
+	NoDue bool
 }
 
 // TicketPage is one page of a ticket list. Total is set on the first page

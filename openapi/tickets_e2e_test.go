@@ -440,8 +440,9 @@ func TestEnteUsersReplyToTheirOwnOpenTickets(t *testing.T) {
 	})
 }
 
-// sort=sla_due orders the whole result by the nearest deadline of a clock
-// not stopped, the tickets without one after; it is one page.
+// sort=sla_due orders the result by the nearest deadline of a clock not
+// stopped, the tickets without one after, in keyset pages whose cursors
+// are good for that sort only.
 func TestListBySLADue(t *testing.T) {
 	t.Parallel()
 	eachDB(t, func(t *testing.T, e *env) {
@@ -455,9 +456,25 @@ func TestListBySLADue(t *testing.T) {
 		same(t, "newest first", ids(t, e.do(t, http.MethodGet, "/api/v1/tickets", op, nil).want(t, http.StatusOK)), []int64{closed, second, first})
 		r := e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due", op, nil).want(t, http.StatusOK)
 		same(t, "by SLA due", ids(t, r), []int64{first, second, closed})
-		same(t, "next cursor by SLA due", r.get(t, "next_cursor"), nil)
+		same(t, "next cursor of the only page", r.get(t, "next_cursor"), nil)
+		// Page by page, one ticket each: the same order, then the end.
+		var paged []int64
+		path := "/api/v1/tickets?sort=sla_due&limit=1"
+		for range 4 {
+			r := e.do(t, http.MethodGet, path, op, nil).want(t, http.StatusOK)
+			paged = append(paged, ids(t, r)...)
+			next := r.get(t, "next_cursor")
+			if next == nil {
+				break
+			}
+			path = "/api/v1/tickets?sort=sla_due&limit=1&cursor=" + url.QueryEscape(next.(string))
+		}
+		same(t, "by SLA due, a page each", paged, []int64{first, second, closed})
+		// A cursor is good for its sort only, either way.
 		cur := e.do(t, http.MethodGet, "/api/v1/tickets?limit=1", op, nil).want(t, http.StatusOK).str(t, "next_cursor")
 		e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due&cursor="+url.QueryEscape(cur), op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, "cursor")
+		due := e.do(t, http.MethodGet, "/api/v1/tickets?sort=sla_due&limit=1", op, nil).want(t, http.StatusOK).str(t, "next_cursor")
+		e.do(t, http.MethodGet, "/api/v1/tickets?cursor="+url.QueryEscape(due), op, nil).problem(t, http.StatusBadRequest, domain.CodeInvalid, "cursor")
 	})
 }
 

@@ -690,18 +690,20 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 		page.Total, page.TotalCapped = &total, capped
 	}
 	var rows []ticketRow
+	var clocks map[int64][]clockRow
 	var err error
 	if f.ByDue {
-		rows, err = s.ticketsByDue(db, f)
+		rows, clocks, page.Next, err = s.ticketsByDue(db, f)
 	} else {
 		rows, page.Next, err = keyset(q, "opened_at", f.Ascending, f.After, f.Limit, func(r ticketRow) (time.Time, int64) { return r.OpenedAt, r.ID })
 	}
 	if err != nil {
 		return page, err
 	}
-	clocks, err := s.clocksOf(db, rows)
-	if err != nil {
-		return page, err
+	if clocks == nil {
+		if clocks, err = s.clocksOf(db, rows); err != nil {
+			return page, err
+		}
 	}
 	page.Tickets = make([]domain.Ticket, len(rows))
 	for i, r := range rows {
@@ -710,33 +712,95 @@ func (s *Store) ListTickets(ctx context.Context, f domain.TicketFilter) (domain.
 	return page, nil
 }
 
-// ticketsByDue is one page of a ByDue list: first the tickets with a clock
-// not stopped, each at its nearest such deadline, read in order from the
-// index sla_clocks_due (the NOT EXISTS keeps one clock per ticket, the
-// first by deadline then code); then, when the page has room, the tickets
-// without one, newest first.
-func (s *Store) ticketsByDue(db *gorm.DB, f domain.TicketFilter) ([]ticketRow, error) {
-	if f.After != nil {
-		return nil, domain.Invalid("a list by SLA due has one page only", domain.FieldError{Field: "cursor", Detail: "is not allowed when sorting by SLA due"})
-	}
+// ticketsByDue is one page of a ByDue list, a keyset page like the
+// others: first the tickets with a clock not stopped, each at its nearest
+// such deadline, by (deadline, id) from the index sla_clocks_due (the NOT
+// EXISTS keeps one clock per ticket, the first by deadline then code);
+// then the tickets without one (NULL dues last), newest first by
+// (opened_at, id). A cursor in the first part holds the last row's due
+// and id, one in the tail (NoDue) its opened_at and id; a page that ends
+// the first part exactly hands out its last due, after which the first
+// part is empty and the tail starts.
+func (s *Store) ticketsByDue(db *gorm.DB, f domain.TicketFilter) ([]ticketRow, map[int64][]clockRow, *domain.Cursor, error) {
 	limit := f.Limit
 	if limit < 1 || limit > 100 {
 		limit = 100
 	}
-	var rows []ticketRow
-	err := s.filterTickets(db.Model(&ticketRow{}), f).Select("tickets.*").
+	tail := func(after *domain.Cursor, n int) ([]ticketRow, *domain.Cursor, error) {
+		q := s.filterTickets(db.Model(&ticketRow{}), f).
+			Where("NOT EXISTS (SELECT 1 FROM sla_clocks d3 WHERE d3.ticket_id = tickets.id AND d3.stopped_at IS NULL)")
+		rows, next, err := keyset(q, "opened_at", false, after, n, func(r ticketRow) (time.Time, int64) { return r.OpenedAt, r.ID })
+		if next != nil {
+			next.NoDue = true
+		}
+		return rows, next, err
+	}
+	if f.After != nil && f.After.NoDue {
+		rows, next, err := tail(f.After, limit)
+		return rows, nil, next, err
+	}
+	q := s.filterTickets(db.Model(&ticketRow{}), f).Select("tickets.*").
 		Joins("JOIN sla_clocks dc ON dc.ticket_id = tickets.id AND dc.stopped_at IS NULL").
 		Where("NOT EXISTS (SELECT 1 FROM sla_clocks d2 WHERE d2.ticket_id = dc.ticket_id AND d2.stopped_at IS NULL" +
-			" AND (d2.deadline < dc.deadline OR (d2.deadline = dc.deadline AND d2.code < dc.code)))").
-		Order("dc.deadline, tickets.id").Limit(limit).Find(&rows).Error
-	if err != nil || len(rows) == limit {
-		return rows, translate(err)
+			" AND (d2.deadline < dc.deadline OR (d2.deadline = dc.deadline AND d2.code < dc.code)))")
+	if f.After != nil {
+		q = q.Where("(dc.deadline, tickets.id) > (?, ?)", utc(f.After.At), f.After.ID)
 	}
-	var rest []ticketRow
-	err = s.filterTickets(db.Model(&ticketRow{}), f).
-		Where("NOT EXISTS (SELECT 1 FROM sla_clocks d3 WHERE d3.ticket_id = tickets.id AND d3.stopped_at IS NULL)").
-		Order("opened_at DESC, id DESC").Limit(limit - len(rows)).Find(&rest).Error
-	return append(rows, rest...), translate(err)
+	var rows []ticketRow
+	if err := q.Order("dc.deadline, tickets.id").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, nil, nil, translate(err)
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	clocks, err := s.clocksOf(db, rows)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	last := func() *domain.Cursor {
+		r := rows[len(rows)-1]
+		return &domain.Cursor{At: nearestDue(clocks[r.ID]).UTC(), ID: r.ID}
+	}
+	if more {
+		return rows, clocks, last(), nil
+	}
+	if len(rows) == limit {
+		// The first part ends here; a next page exists if the tail is not empty.
+		rest, _, err := tail(nil, 1)
+		if err != nil || len(rest) == 0 {
+			return rows, clocks, nil, err
+		}
+		return rows, clocks, last(), nil
+	}
+	rest, next, err := tail(nil, limit-len(rows))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	restClocks, err := s.clocksOf(db, rest)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if clocks == nil {
+		clocks = restClocks
+	} else {
+		for id, cs := range restClocks {
+			clocks[id] = cs
+		}
+	}
+	return append(rows, rest...), clocks, next, nil
+}
+
+// nearestDue is the deadline a ByDue list orders a ticket by: the nearest
+// of its clocks not stopped, as the join of ticketsByDue picks it.
+func nearestDue(cs []clockRow) time.Time {
+	var due time.Time
+	for _, c := range cs {
+		if c.StoppedAt == nil && (due.IsZero() || c.Deadline.Before(due)) {
+			due = c.Deadline
+		}
+	}
+	return due
 }
 
 // countTickets counts the tickets a filter matches. When the filter names

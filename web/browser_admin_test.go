@@ -75,7 +75,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 			t.Fatalf("after creating the user the page is %q: %q", h1, b.text("main"))
 		}
 		b.checkA11y("admin-utente")
-		carla, err := d.svc.Auth.Login(ctx, "carla", password)
+		carla, err := d.svc.Auth.Login(ctx, "carla", password, "192.0.2.10")
 		if err != nil {
 			t.Fatalf("the new user cannot sign in: %v", err)
 		}
@@ -89,7 +89,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		if got := b.text("#stato-utente"); got != "Disattivato" {
 			t.Errorf("after disabling the status reads %q", got)
 		}
-		if _, err := d.svc.Auth.Login(ctx, "carla", password); err == nil {
+		if _, err := d.svc.Auth.Login(ctx, "carla", password, "192.0.2.10"); err == nil {
 			t.Error("a disabled user signs in")
 		}
 		b.submit(`button[value=riattiva]`)
@@ -97,7 +97,7 @@ func TestBrowserAdminJourney(t *testing.T) {
 		newPW := "un'altra-password-lunga"
 		b.do(chromedp.SetValue(chromedp.CSS("#nuova-password"), newPW))
 		b.submit(`form:has(#nuova-password) button[type=submit]`)
-		if _, err := d.svc.Auth.Login(ctx, "carla", newPW); err != nil {
+		if _, err := d.svc.Auth.Login(ctx, "carla", newPW, "192.0.2.10"); err != nil {
 			t.Errorf("the reset password does not sign in: %v", err)
 		}
 		// A stale page changes nothing and says so.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -62,7 +63,7 @@ func (d *desk) user(t *testing.T, name string, role domain.Role, level domain.Le
 func (d *desk) signedIn(t *testing.T, username string) (Tokens, domain.Principal) {
 	t.Helper()
 	ctx := context.Background()
-	tok, err := d.svc.Auth.Login(ctx, username, password)
+	tok, err := d.svc.Auth.Login(ctx, username, password, "192.0.2.10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,8 +78,8 @@ func (d *desk) signedIn(t *testing.T, username string) (Tokens, domain.Principal
 // a page loaded before it is stale.
 func (d *desk) changeBehindTheScenes(t *testing.T, username, id string) {
 	t.Helper()
-	tok, p := d.signedIn(t, username)
-	ctx := context.WithValue(context.Background(), accessKey{}, tok.Access)
+	_, p := d.signedIn(t, username)
+	ctx := context.Background()
 	n, _ := strconv.ParseInt(id, 10, 64)
 	tk, err := d.svc.Tickets.Get(ctx, p, n)
 	if err != nil {
@@ -108,7 +109,7 @@ func wire(t *testing.T, s *repository.Store) (Services, http.Handler) {
 // operator would from another tool.
 func (d *desk) requestIntervention(t *testing.T, username, ente, description string) int64 {
 	t.Helper()
-	tok, err := d.svc.Auth.Login(context.Background(), username, password)
+	tok, err := d.svc.Auth.Login(context.Background(), username, password, "192.0.2.10")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,8 +163,9 @@ type apiCounts struct {
 }
 
 // apiAnnualHelpDesk reads the help-desk table of the annual report from the
-// API as username sees it, rows then total.
-func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]apiCounts {
+// API as username sees it, rows then total; query is added to the URL
+// (as_of=…, or "").
+func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int, query string) [][2]apiCounts {
 	t.Helper()
 	type row struct{ Current, Previous apiCounts }
 	var out struct {
@@ -172,7 +174,7 @@ func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]a
 			Total row
 		} `json:"help_desk"`
 	}
-	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d", year), &out)
+	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d?%s", year, query), &out)
 	var rows [][2]apiCounts
 	for _, r := range append(out.HelpDesk.Rows, out.HelpDesk.Total) {
 		rows = append(rows, [2]apiCounts{r.Current, r.Previous})
@@ -182,8 +184,8 @@ func (d *desk) apiAnnualHelpDesk(t *testing.T, username string, year int) [][2]a
 
 // apiAnnualSLATable reads the whole SLA table of the annual report from
 // the API under locale=it, as code, expected, measured, deviation in the
-// report's notation.
-func (d *desk) apiAnnualSLATable(t *testing.T, username string, year int) [][]string {
+// report's notation; query is added to the URL.
+func (d *desk) apiAnnualSLATable(t *testing.T, username string, year int, query string) [][]string {
 	t.Helper()
 	var out struct {
 		SLATable []struct {
@@ -191,7 +193,7 @@ func (d *desk) apiAnnualSLATable(t *testing.T, username string, year int) [][]st
 			Display struct{ Expected, Measured, Deviation string }
 		} `json:"sla_table"`
 	}
-	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d?locale=it", year), &out)
+	d.apiGet(t, username, fmt.Sprintf("/api/v1/reports/annual/%d?locale=it&%s", year, query), &out)
 	var rows [][]string
 	for _, r := range out.SLATable {
 		rows = append(rows, []string{r.Code, r.Display.Expected, r.Display.Measured, r.Display.Deviation})
@@ -202,18 +204,26 @@ func (d *desk) apiAnnualSLATable(t *testing.T, username string, year int) [][]st
 // apiGet reads path from the API as username and decodes its JSON into out.
 func (d *desk) apiGet(t *testing.T, username, path string, out any) {
 	t.Helper()
+	if err := json.Unmarshal(d.apiRaw(t, username, path, "application/json"), out); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// apiRaw reads path from the API as username in the media type accept.
+func (d *desk) apiRaw(t *testing.T, username, path, accept string) []byte {
+	t.Helper()
 	tok, _ := d.signedIn(t, username)
 	req, _ := http.NewRequest(http.MethodGet, d.url+path, nil)
 	req.Header.Set("Authorization", "Bearer "+tok.Access)
+	req.Header.Set("Accept", accept)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s", path, resp.Status)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s (%v): %.200s", path, resp.Status, err, body)
 	}
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatal(err)
-	}
+	return body
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http/httptest"
 	"net/url"
 	"strings"
@@ -47,11 +48,27 @@ func TestQueueFilter(t *testing.T) {
 		{"sla=rischio", 0, 0, nil},
 		{"sla=scaduti", 0, 0, nil},
 		{"sla=forse", 1, 0, nil},
+		{"attesa=si", 0, 0, nil},
+		{"attesa=no", 0, 0, nil},
+		{"attesa=forse", 1, 0, nil},
 	} {
 		r := httptest.NewRequest("GET", "/ticket?"+tc.query, nil)
 		_, f, errs := parseQueueFilter(r, time.Now())
 		if len(errs) != tc.errs || f.Level != tc.level || len(f.Statuses) != len(tc.status) {
 			t.Errorf("%q: errors %v, level %d, statuses %v; want %d errors, level %d, statuses %v", tc.query, errs, f.Level, f.Statuses, tc.errs, tc.level, tc.status)
+		}
+	}
+}
+
+func TestQueueWaitingFilter(t *testing.T) {
+	for q, want := range map[string]string{"": "<nil>", "attesa=si": "true", "attesa=no": "false"} {
+		_, f, _ := parseQueueFilter(httptest.NewRequest("GET", "/ticket?"+q, nil), time.Now())
+		got := "<nil>"
+		if f.Waiting != nil {
+			got = fmt.Sprint(*f.Waiting)
+		}
+		if got != want {
+			t.Errorf("%q: waiting %s, want %s", q, got, want)
 		}
 	}
 }
@@ -71,6 +88,22 @@ func TestActionForm(t *testing.T) {
 		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if _, ok := parseAction(r); ok != tc.ok {
 			t.Errorf("parseAction(%v) ok = %v, want %v", tc.form, ok, tc.ok)
+		}
+	}
+}
+
+func TestTicketFormReceivedAt(t *testing.T) {
+	h := newTestHandler(t)
+	op := domain.Principal{Role: domain.RoleOperator, UserID: 1}
+	for v, ok := range map[string]bool{"": true, "2026-03-02T09:30": true, "2026-03-02": false, "ieri": false, "2026-13-02T09:30": false} {
+		r := httptest.NewRequest("POST", "/ticket/nuovo", strings.NewReader(url.Values{"ricevuto_il": {v}, "oggetto": {"x"}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		f, n, errs := h.parseTicketForm(r, op)
+		if (errs == nil) != ok || f.Received != v || f.Subject != "x" {
+			t.Errorf("%q: errors %v, form %+v; want ok=%v and the form kept", v, errs, f, ok)
+		}
+		if v == "2026-03-02T09:30" && !n.ReceivedAt.Equal(time.Date(2026, 3, 2, 8, 30, 0, 0, time.UTC)) {
+			t.Errorf("%q is %v, want 08:30 UTC (Rome's local time)", v, n.ReceivedAt)
 		}
 	}
 }

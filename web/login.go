@@ -39,8 +39,9 @@ func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, f loginForm,
 	h.render(w, r, s, "login", "Accedi", map[string]any{"Form": f, "Errors": errs, "Expired": expired})
 }
 
-// loginCheck signs in through the API's login use case (same throttling,
-// same refresh-token family) and keeps the tokens in HttpOnly cookies.
+// loginCheck signs in through the API's login use case (same throttling
+// by the same client address, same refresh-token family) and keeps the
+// tokens in HttpOnly cookies.
 func (h *Handler) loginCheck(w http.ResponseWriter, r *http.Request) {
 	if !h.csrfOK(r) {
 		h.forbiddenCSRF(w, r)
@@ -52,7 +53,7 @@ func (h *Handler) loginCheck(w http.ResponseWriter, r *http.Request) {
 		h.showLogin(w, r, f, errs, false)
 		return
 	}
-	t, err := h.auth.Login(r.Context(), f.Username, f.Password)
+	t, err := h.auth.Login(r.Context(), f.Username, f.Password, h.clientAddress(r))
 	if err != nil {
 		switch domain.ErrorCode(err) {
 		case domain.CodeUnauthenticated, domain.CodeInvalid:

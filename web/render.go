@@ -68,7 +68,7 @@ var (
 	actionLabels = map[domain.Action]string{domain.ActionOpen: "Apertura", domain.ActionTakeInCharge: "Presa in carico",
 		domain.ActionReply: "Risposta", domain.ActionNote: "Nota interna", domain.ActionEscalate: "Passaggio al 2° livello",
 		domain.ActionResolve: "Risoluzione", domain.ActionCloseNotCompetent: "Chiusura: non di competenza",
-		domain.ActionReopen: "Riapertura"}
+		domain.ActionReopen: "Riapertura", domain.ActionWait: "Messa in attesa", domain.ActionResume: "Ripresa dall'attesa"}
 	tierLabels    = map[domain.Tier]string{domain.Tier30m: "30 minuti", domain.Tier4h: "4 ore", domain.Tier8h: "8 ore", domain.TierNBD: "giorno lavorativo successivo"}
 	serviceLabels = map[string]string{"sito_web": "Sito web istituzionale", "portale_servizi": "Portale dei servizi online",
 		"gestione_documentale": "Gestione documentale", "app": "App istituzionali", "suap": "SUAP", "telemaco": "TELEMACO",
@@ -94,14 +94,18 @@ func (h *Handler) funcs() template.FuncMap {
 		"ivrow": func(iv domain.Intervention, s *session, tech bool) map[string]any {
 			return map[string]any{"I": iv, "S": s, "Tech": tech}
 		},
-		"service":  func(s string) string { return label(serviceLabels, s) },
-		"services": func() []string { return domain.Services },
-		"num":      itNumber,
-		"share":    func(v *float64) string { return itPercent(v, true, 1) },
-		"pct":      func(v float64) string { return itPercent(&v, false, 1) },
-		"pct1":     func(v *float64) string { return itPercent(v, false, 1) },
-		"resolved": resolvedPercent,
-		"slaDesc":  func(c domain.SLACode) string { return domain.SLADescriptions[c] },
+		"service":    func(s string) string { return label(serviceLabels, s) },
+		"waitingOn":  func(o domain.WaitingOn) string { return label(waitingOnLabels, o) },
+		"waitingOns": func() []domain.WaitingOn { return domain.WaitingOns },
+		"pause":      pauseText,
+		"channel":    func(c domain.Channel) string { return label(channelLabels, c) },
+		"services":   func() []string { return domain.Services },
+		"num":        itNumber,
+		"share":      func(v *float64) string { return itPercent(v, true, 1) },
+		"pct":        func(v float64) string { return itPercent(&v, false, 1) },
+		"pct1":       func(v *float64) string { return itPercent(v, false, 1) },
+		"resolved":   resolvedPercent,
+		"slaDesc":    func(c domain.SLACode) string { return domain.SLADescriptions[c] },
 		"signed": func(v *int64) string {
 			if *v > 0 {
 				return "+" + itNumber(*v) + "%"
@@ -124,8 +128,8 @@ func (h *Handler) funcs() template.FuncMap {
 		"outageTable": func(id, caption string, rows []outageRow) map[string]any {
 			return map[string]any{"ID": id, "Caption": caption, "Rows": rows}
 		},
-		"download": func(year int, section, name string) map[string]any {
-			return map[string]any{"Year": year, "Section": section, "Name": name}
+		"download": func(year int, section, name, asOf string) map[string]any {
+			return map[string]any{"Year": year, "Section": section, "Name": name, "AsOf": asOf}
 		},
 		"enteForm": func(e domain.Ente) enteForm {
 			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, OfficeEmail: e.OfficeEmail, ContactCenter: e.ContactCenter}

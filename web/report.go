@@ -7,28 +7,20 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cst-firenze/helpdesk/app"
 	"github.com/cst-firenze/helpdesk/domain"
+	"github.com/cst-firenze/helpdesk/export"
 )
 
 // Reports is the report use cases the pages call (app.Reports).
 type Reports interface {
 	Scope(ctx context.Context, p domain.Principal, ente string) (string, error)
 	Annual(ctx context.Context, year int, ente string) (app.AnnualReport, error)
+	AnnualAsOf(ctx context.Context, year int, ente string, asOf *time.Time) (app.AnnualReport, error)
+	AsOf(v string) (*time.Time, error)
 	Tickets(ctx context.Context, q domain.TicketStatsQuery) ([]domain.TicketStatsRow, error)
-}
-
-// Download formats of the report's tables: the API's Italian CSV and XLSX.
-const (
-	mediaCSV  = "text/csv"
-	mediaXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-)
-
-// ReportFiles hands out a table of the annual report as the API's CSV or
-// XLSX (media is mediaCSV or mediaXLSX).
-type ReportFiles interface {
-	AnnualFile(ctx context.Context, p domain.Principal, year int, section, media string) ([]byte, error)
 }
 
 // bar is one bar of an SVG chart, laid out on the server (no script).
@@ -177,7 +169,21 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 		h.badYear(w, r, s)
 		return
 	}
-	rep, err := h.annual(r.Context(), s.P, year)
+	// "al": the report as it read at the end of that day (the API's as_of,
+	// read by the same use case); a bad one is the form's error and the
+	// page shows the figures as they stand now.
+	asOfText := r.URL.Query().Get("al")
+	var errs []string
+	asOf, err := h.reports.AsOf(asOfText)
+	if err != nil {
+		if domain.ErrorCode(err) != domain.CodeInvalid {
+			h.errorPage(w, r, s, err)
+			return
+		}
+		errs = []string{"Dati al: indica una data (gg/mm/aaaa) non successiva a oggi, oppure lascia vuoto per i dati di adesso."}
+		asOf, asOfText = nil, ""
+	}
+	rep, err := h.annual(r.Context(), s.P, year, asOf)
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
@@ -188,22 +194,26 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, s *session) {
 		labels = append(labels, fmt.Sprintf("%d° livello", row.Level))
 		prev, cur = append(prev, row.Previous.Gestiti()), append(cur, row.Current.Gestiti())
 	}
-	// The second chart: tickets opened per month by current status.
-	stats, err := h.reports.Tickets(r.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: rep.Ente, GroupBy: []domain.Dimension{domain.DimMonth}})
+	// The second chart: tickets opened per month by status (then, with al).
+	stats, err := h.reports.Tickets(r.Context(), domain.TicketStatsQuery{From: &from, To: &to, EnteCode: rep.Ente,
+		GroupBy: []domain.Dimension{domain.DimMonth}, AsOf: asOf})
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
 	monthBars, months := monthChart(stats)
+	if errs != nil {
+		w.WriteHeader(http.StatusUnprocessableEntity)
+	}
 	h.render(w, r, s, "report", fmt.Sprintf("Relazione annuale %d", year), map[string]any{"R": rep,
-		"PreviousYear": year - 1,
-		"Bars":         chart(labels, prev, cur, year-1, year), "Years": h.years(),
+		"PreviousYear": year - 1, "AsOf": asOfText, "Errors": errs, "Today": h.cfg.Now().In(h.rome).Format("2006-01-02"),
+		"Bars": chart(labels, prev, cur, year-1, year), "Years": h.years(),
 		"MonthBars": monthBars, "Months": months, "Statuses": statusOrder})
 }
 
 // annual is the report of the year for p, scoped as the API scopes it:
 // an ente user reads their own ente, staff every ente.
-func (h *Handler) annual(ctx context.Context, p domain.Principal, year int) (app.AnnualReport, error) {
+func (h *Handler) annual(ctx context.Context, p domain.Principal, year int, asOf *time.Time) (app.AnnualReport, error) {
 	if err := domain.Permit(p, domain.ActReadReports); err != nil {
 		return app.AnnualReport{}, err
 	}
@@ -211,28 +221,49 @@ func (h *Handler) annual(ctx context.Context, p domain.Principal, year int) (app
 	if err != nil {
 		return app.AnnualReport{}, err
 	}
-	return h.reports.Annual(ctx, year, ente)
+	return h.reports.AnnualAsOf(ctx, year, ente, asOf)
 }
 
 // reportFile downloads a table of the report as the API's Italian CSV
-// or XLSX, by the path's last segment.
+// or XLSX (by the path's last segment): the same use case and the same
+// writer (export) as GET /api/v1/reports/annual/{year}, with "al" as its
+// as_of.
 func (h *Handler) reportFile(w http.ResponseWriter, r *http.Request, s *session) {
 	year, err := strconv.Atoi(r.PathValue("anno"))
-	section := r.URL.Query().Get("sezione")
-	if err != nil {
-		h.errorPage(w, r, s, domain.ErrNotFound)
+	if err != nil || year < domain.MinYear || year > domain.MaxYear {
+		h.badYear(w, r, s)
 		return
 	}
-	ext, media, ctype := "csv", mediaCSV, "text/csv; charset=utf-8"
-	if strings.HasSuffix(r.URL.Path, "/xlsx") {
-		ext, media, ctype = "xlsx", mediaXLSX, mediaXLSX
+	q := r.URL.Query()
+	section := q.Get("sezione")
+	if section == "" {
+		section = "help_desk"
 	}
-	b, err := h.files.AnnualFile(r.Context(), s.P, year, section, media)
+	if !export.AnnualSections[section] {
+		h.errorPage(w, r, s, domain.Invalid("unknown section", domain.FieldError{Field: "sezione", Detail: "must be help_desk, sla, sla_table or interventions"}))
+		return
+	}
+	asOf, err := h.reports.AsOf(q.Get("al"))
 	if err != nil {
 		h.errorPage(w, r, s, err)
 		return
 	}
+	rep, err := h.annual(r.Context(), s.P, year, asOf)
+	if err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	f := export.Format{Italian: true}
+	header, rows := f.Annual(rep, section)
+	ext, ctype, body := "csv", "text/csv; charset=utf-8", f.CSV(header, rows)
+	if strings.HasSuffix(r.URL.Path, "/xlsx") {
+		ext, ctype = "xlsx", export.MediaXLSX
+		if body, err = f.XLSX(header, rows); err != nil {
+			h.errorPage(w, r, s, err)
+			return
+		}
+	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="relazione-%d-%s.%s"`, year, section, ext))
-	_, _ = w.Write(b)
+	_, _ = w.Write(body)
 }

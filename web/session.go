@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"encoding/base64"
@@ -91,29 +90,24 @@ func (h *Handler) csrfOK(r *http.Request) bool {
 // otherwise a refresh through the same use case as the API's, which
 // rotates the refresh token and refuses revoked or deactivated sessions.
 func (h *Handler) current(w http.ResponseWriter, r *http.Request) (domain.Principal, bool) {
-	p, _, ok := h.currentToken(w, r)
-	return p, ok
-}
-
-func (h *Handler) currentToken(w http.ResponseWriter, r *http.Request) (domain.Principal, string, bool) {
 	ctx := r.Context()
 	if c, err := r.Cookie(cookieAccess); err == nil && c.Value != "" {
 		if p, err := h.auth.Authenticate(ctx, c.Value); err == nil {
-			return p, c.Value, true
+			return p, true
 		}
 	}
 	c, err := r.Cookie(cookieSession)
 	if err != nil || c.Value == "" {
-		return domain.Principal{}, "", false
+		return domain.Principal{}, false
 	}
 	t, err := h.auth.Refresh(ctx, c.Value)
 	if err != nil {
 		h.clearSession(w, r)
-		return domain.Principal{}, "", false
+		return domain.Principal{}, false
 	}
 	h.startSession(w, r, t)
 	p, err := h.auth.Authenticate(ctx, t.Access)
-	return p, t.Access, err == nil
+	return p, err == nil
 }
 
 func (h *Handler) startSession(w http.ResponseWriter, r *http.Request, t Tokens) {
@@ -135,7 +129,7 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 			h.forbiddenCSRF(w, r)
 			return
 		}
-		p, access, ok := h.currentToken(w, r)
+		p, ok := h.current(w, r)
 		if !ok {
 			if r.Method == http.MethodGet {
 				http.Redirect(w, r, "/?scaduta=1", http.StatusSeeOther)
@@ -146,7 +140,6 @@ func (h *Handler) signedIn(next func(http.ResponseWriter, *http.Request, *sessio
 				"Message": "La sessione è scaduta o è stata revocata. Accedi di nuovo."})
 			return
 		}
-		r = r.WithContext(context.WithValue(r.Context(), accessKey{}, access))
 		next(w, r, &session{P: p, CSRF: h.csrfToken(h.csrfSeed(w, r))})
 	}
 }

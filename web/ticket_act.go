@@ -38,7 +38,24 @@ func (h *Handler) ticketAct(w http.ResponseWriter, r *http.Request, s *session) 
 		h.showTicket(w, r, s, id, ticketView{Errors: []string{"Azione o versione della pagina non valide."}})
 		return
 	}
-	_, err := h.tickets.Apply(r.Context(), s.P, id, f.Action, f.Body, f.Version)
+	if err := domain.Permit(s.P, domain.TicketActionAct(f.Action)); err != nil {
+		h.errorPage(w, r, s, err)
+		return
+	}
+	var err error
+	var wf waitForm
+	if f.Action == domain.ActionWait {
+		var cmd domain.WaitCommand
+		var errs []string
+		if wf, cmd, errs = h.parseWait(r); errs != nil {
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			h.showTicket(w, r, s, id, ticketView{Errors: errs, WaitF: wf})
+			return
+		}
+		_, err = h.tickets.Wait(r.Context(), s.P, id, cmd, f.Version)
+	} else {
+		_, err = h.tickets.Apply(r.Context(), s.P, id, f.Action, f.Body, f.Version)
+	}
 	if err == nil {
 		http.Redirect(w, r, fmt.Sprintf("/ticket/%d?fatto=%s", id, f.Action), http.StatusSeeOther)
 		return
@@ -53,7 +70,7 @@ func (h *Handler) ticketAct(w http.ResponseWriter, r *http.Request, s *session) 
 	default:
 		if msgs := fieldMessages(err); msgs != nil {
 			w.WriteHeader(http.StatusUnprocessableEntity)
-			h.showTicket(w, r, s, id, ticketView{Errors: msgs})
+			h.showTicket(w, r, s, id, ticketView{Errors: msgs, WaitF: wf})
 			return
 		}
 		h.errorPage(w, r, s, err)

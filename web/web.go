@@ -38,7 +38,7 @@ type Tokens struct {
 
 // Auth signs people in and keeps their sessions.
 type Auth interface {
-	Login(ctx context.Context, username, password string) (Tokens, error)
+	Login(ctx context.Context, username, password, address string) (Tokens, error)
 	Refresh(ctx context.Context, refresh string) (Tokens, error)
 	Authenticate(ctx context.Context, access string) (domain.Principal, error)
 	Logout(ctx context.Context, refresh string) error
@@ -51,6 +51,7 @@ type Tickets interface {
 	Events(ctx context.Context, p domain.Principal, id int64) ([]domain.Event, error)
 	List(ctx context.Context, f domain.TicketFilter) (domain.TicketPage, error)
 	Apply(ctx context.Context, p domain.Principal, id int64, a domain.Action, body string, version int) (domain.Ticket, error)
+	Wait(ctx context.Context, p domain.Principal, id int64, w domain.WaitCommand, version int) (domain.Ticket, error)
 }
 
 // Interventions is the intervention use cases the pages call
@@ -95,7 +96,6 @@ type Services struct {
 	Tickets       Tickets
 	Interventions Interventions
 	Reports       Reports
-	ReportFiles   ReportFiles
 	Users         Users
 	Enti          Enti
 	Outages       Outages
@@ -116,7 +116,6 @@ type Handler struct {
 	tickets       Tickets
 	interventions Interventions
 	reports       Reports
-	files         ReportFiles
 	users         Users
 	enti          Enti
 	outages       Outages
@@ -142,7 +141,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, files: svc.ReportFiles, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -213,18 +212,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Content-Type-Options", "nosniff")
 	hd.Set("Referrer-Policy", "same-origin")
 	hd.Set("X-Frame-Options", "DENY")
-	h.mux.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientKey{}, client{addr: r.RemoteAddr, forwarded: r.Header.Values("X-Forwarded-For")})))
+	h.mux.ServeHTTP(w, r)
 }
-
-// client is the browser's connection as the pages received it; calls into
-// the API carry it, so that the API's per-address rules (the login
-// throttle, the request log) see the browser and not the process.
-type client struct {
-	addr      string
-	forwarded []string
-}
-
-type clientKey struct{}
 
 func cacheForever(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -249,6 +238,8 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, s *session, 
 		status, msg = http.StatusNotFound, "La pagina richiesta non esiste o non è visibile al tuo utente."
 	case domain.CodeForbidden:
 		status, msg = http.StatusForbidden, "Il tuo utente non può eseguire questa operazione."
+	case domain.CodeInvalid:
+		status, msg = http.StatusBadRequest, "I parametri della richiesta non sono validi."
 	case domain.CodeUnavailable:
 		status, msg = http.StatusServiceUnavailable, "Il servizio è momentaneamente non disponibile. Riprova tra poco."
 	default:

@@ -14,7 +14,7 @@ import (
 // refusingAuth knows nobody: enough for the pages that need no session.
 type refusingAuth struct{}
 
-func (refusingAuth) Login(context.Context, string, string) (Tokens, error) {
+func (refusingAuth) Login(context.Context, string, string, string) (Tokens, error) {
 	return Tokens{}, domain.Errorf(domain.CodeUnauthenticated, "wrong username or password")
 }
 func (refusingAuth) Refresh(context.Context, string) (Tokens, error) {

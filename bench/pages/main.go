@@ -89,6 +89,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("ente %s has no tickets", *ente)
 	}
 	enteTicket := own.Tickets[0].ID
+	// Deep pages of the queue: the 16th and 50th pages by SLA due (walked
+	// with the cursors, as "Pagina successiva" does; on the seeded data
+	// the first is among the tickets with a due, the second past them),
+	// and a page halfway down the tail of tickets without a due.
+	page16, page50, deepTail, err := deepCursors(ctx, store, maxID)
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{JWTSecret: []byte("bench-pages-secret-of-32-bytes!!"), PasswordCost: bcrypt.MinCost,
 		Monitoring: app.NewMonitoring(store, time.Now)}, store)
 	if err != nil {
@@ -138,6 +146,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}{
 		{"operators' queue /ticket", op, func() string { return "/ticket" }},
 		{"queue, level 2 open, /ticket?livello=2&stato=aperti", op, func() string { return "/ticket?livello=2&stato=aperti" }},
+		{"queue, 16th page by SLA due, /ticket?dopo=…", op, func() string { return "/ticket?dopo=" + page16 }},
+		{"queue, 50th page by SLA due, /ticket?dopo=…", op, func() string { return "/ticket?dopo=" + page50 }},
+		{"queue, a page halfway down its tail, /ticket?dopo=…", op, func() string { return "/ticket?dopo=" + deepTail }},
 		{"ticket page /ticket/{random id}", op, func() string { return fmt.Sprintf("/ticket/%d", 1+rand.Int64N(maxID)) }},
 		{fmt.Sprintf("annual report /report?anno=%d", *year), op, func() string { return fmt.Sprintf("/report?anno=%d", *year) }},
 		{"(API) GET /api/v1/reports/annual/{year}", bearer, func() string { return fmt.Sprintf("/api/v1/reports/annual/%d", *year) }},
@@ -155,6 +166,32 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "load average after: %s\n", loadavg())
 	return nil
+}
+
+// deepCursors are the page marks of deep pages of the queue: after
+// walking 15 and 49 pages of 100 by SLA due, and at the ticket halfway
+// down the ids in the tail of tickets without a due (opened_at, id).
+func deepCursors(ctx context.Context, store *repository.Store, maxID int64) (page16, page50, tail string, err error) {
+	f := domain.TicketFilter{ByDue: true, Limit: 100, Now: time.Now()}
+	mark := func() string { return url.QueryEscape(app.EncodeCursor(*f.After, app.ByDue)) }
+	for i := range 49 {
+		pg, err := store.ListTickets(ctx, f)
+		if err != nil {
+			return "", "", "", err
+		}
+		if pg.Next == nil {
+			return "", "", "", errors.New("the queue has fewer than 50 pages")
+		}
+		f.After = pg.Next
+		if i == 14 {
+			page16 = mark()
+		}
+	}
+	mid, err := store.GetTicket(ctx, maxID/2)
+	if err != nil {
+		return "", "", "", err
+	}
+	return page16, mark(), url.QueryEscape(app.EncodeCursor(domain.Cursor{At: mid.OpenedAt, ID: mid.ID, NoDue: true}, app.ByDue)), nil
 }
 
 func ensureUser(ctx context.Context, store *repository.Store, u domain.User) error {

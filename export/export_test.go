@@ -1,4 +1,4 @@
-package api
+package export
 
 import "testing"
 
@@ -18,8 +18,8 @@ func TestNeutraliseFormulaCells(t *testing.T) {
 		"firenze":                    "firenze",
 		"":                           "",
 	} {
-		if got := neutralise(in); got != want {
-			t.Errorf("neutralise(%q): got %q, want %q", in, got, want)
+		if got := Neutralise(in); got != want {
+			t.Errorf("Neutralise(%q): got %q, want %q", in, got, want)
 		}
 	}
 }
