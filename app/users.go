@@ -21,7 +21,6 @@ type UserStore interface {
 	CreateAPIToken(ctx context.Context, t domain.APIToken) (domain.APIToken, error)
 	ListAPITokens(ctx context.Context) ([]domain.APIToken, error)
 	RevokeAPIToken(ctx context.Context, id int64, at time.Time) error
-	RevokeSessions(ctx context.Context, userID int64, now time.Time) error
 }
 
 // PasswordHash hashes a password for storage; injected so that app does
@@ -153,11 +152,6 @@ func (u *Users) Update(ctx context.Context, id int64, ch AccountChange, version 
 		usr.UpdatedAt = now
 		return usr.Validate()
 	})
-}
-
-// RevokeSessions ends every session of a user at once (an admin's act).
-func (u *Users) RevokeSessions(ctx context.Context, id int64) error {
-	return u.store.RevokeSessions(ctx, id, u.now.read())
 }
 
 // APITokenPrefix starts every long-lived API token, so that a bearer

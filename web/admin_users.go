@@ -106,7 +106,7 @@ func (h *Handler) userAct(w http.ResponseWriter, r *http.Request, s *session) {
 		pw := r.PostFormValue("password")
 		_, err = h.users.Update(r.Context(), id, app.AccountChange{Password: &pw}, positive(version))
 	case "revoca":
-		err = h.users.RevokeSessions(r.Context(), id)
+		err = h.auth.EndSessions(r.Context(), id)
 	default:
 		err = domain.Invalid("unknown action", domain.FieldError{Field: "azione", Detail: "is not an action of the page"})
 	}

@@ -52,7 +52,13 @@ func (a sessionAuth) Logout(ctx context.Context, refresh string) error {
 	if err != nil {
 		return err
 	}
-	return a.s.Auth().EndSessions(ctx, u.ID)
+	return a.EndSessions(ctx, u.ID)
+}
+
+// EndSessions ends every session of a user, the API's and the pages'
+// alike, as POST /users/{id}/revoke-sessions does.
+func (a sessionAuth) EndSessions(ctx context.Context, userID int64) error {
+	return a.s.Auth().EndSessions(ctx, userID)
 }
 
 // clientAddress is the browser's address as the API's login throttle

@@ -42,6 +42,7 @@ type Auth interface {
 	Refresh(ctx context.Context, refresh string) (Tokens, error)
 	Authenticate(ctx context.Context, access string) (domain.Principal, error)
 	Logout(ctx context.Context, refresh string) error
+	EndSessions(ctx context.Context, userID int64) error // an admin's revocation (app.Auth)
 }
 
 // Tickets is the ticket use cases the pages call (app.Tickets).
@@ -67,7 +68,6 @@ type Users interface {
 	Get(ctx context.Context, id int64) (domain.User, error)
 	Create(ctx context.Context, n app.NewAccount) (domain.User, error)
 	Update(ctx context.Context, id int64, ch app.AccountChange, version int) (domain.User, error)
-	RevokeSessions(ctx context.Context, id int64) error
 }
 
 // Enti is the enti, closures and SLA target use cases of the admin pages

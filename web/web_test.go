@@ -24,6 +24,9 @@ func (refusingAuth) Authenticate(context.Context, string) (domain.Principal, err
 	return domain.Principal{}, domain.Errorf(domain.CodeUnauthenticated, "bad token")
 }
 func (refusingAuth) Logout(context.Context, string) error { return nil }
+func (refusingAuth) EndSessions(context.Context, int64) error {
+	return domain.Errorf(domain.CodeUnauthenticated, "nobody signed in")
+}
 
 func newTestHandler(t *testing.T) *Handler {
 	t.Helper()
