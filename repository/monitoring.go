@@ -37,7 +37,6 @@ func (monitoringProbeRow) TableName() string { return "monitoring_probes" }
 
 type monitoringEventRow struct {
 	ID        int64 `gorm:"primaryKey"`
-	EventKey  string
 	At        time.Time
 	AtYear    int
 	AtMonth   int
@@ -135,7 +134,11 @@ func (s *Store) AvailabilitySLAs(ctx context.Context) ([]domain.AvailabilitySLA,
 }
 
 // monitoringEventColumns are the columns an import writes, in order.
-const monitoringEventColumns = "event_key, at, at_year, at_month, kind, host, service, state, hard, attempt, alert, output, response_s"
+const monitoringEventColumns = "at, at_year, at_month, kind, host, service, state, hard, attempt, alert, output, response_s"
+
+// monitoringEventRecord is the unique key of a record (migration 00018):
+// an import skips the records already stored.
+const monitoringEventRecord = "(at, host, service, kind, state, hard, attempt)"
 
 // monitoringEventValues are a record's values in monitoringEventColumns'
 // order.
@@ -145,7 +148,7 @@ func monitoringEventValues(e domain.MonitoringEvent) []any {
 	if e.Response != nil {
 		resp = *e.Response
 	}
-	return []any{e.Key(), utc(e.At), local.Year(), int(local.Month()), string(e.Kind), e.Host, e.Service, e.State,
+	return []any{utc(e.At), local.Year(), int(local.Month()), string(e.Kind), e.Host, e.Service, e.State,
 		e.Hard, e.Attempt, e.IsAlert(), e.Output, resp}
 }
 
@@ -255,8 +258,16 @@ func (w *sqlMonitoringWriter) placeholders(rows, cols int) string {
 func (w *sqlMonitoringWriter) exec(rows int, args []any) error {
 	st, ok := w.stmts[rows]
 	if !ok {
-		q := "INSERT INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 13) +
-			" ON CONFLICT (event_key) DO NOTHING"
+		// On SQLite, OR IGNORE rather than ON CONFLICT DO NOTHING: no
+		// constraint can then abort the statement halfway, so SQLite
+		// keeps no statement journal, which otherwise copies every page
+		// the statement touches (all already dirty in the import's one
+		// transaction) to a temporary file.
+		q := "INSERT OR IGNORE INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 12)
+		if w.postgres {
+			q = "INSERT INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 12) +
+				" ON CONFLICT " + monitoringEventRecord + " DO NOTHING"
+		}
 		var err error
 		if st, err = w.db.Statement.ConnPool.PrepareContext(w.ctx, q); err != nil {
 			return err
@@ -485,7 +496,7 @@ const copyBatch = 5000
 
 func (w *copyMonitoringWriter) begin() error {
 	if err := w.db.Exec("CREATE TEMP TABLE monitoring_events_stage (ord BIGINT NOT NULL, " +
-		"event_key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, kind TEXT NOT NULL, " +
+		"at TIMESTAMPTZ NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, kind TEXT NOT NULL, " +
 		"host TEXT NOT NULL, service TEXT NOT NULL, state TEXT NOT NULL, hard BOOLEAN NOT NULL, attempt INTEGER NOT NULL, " +
 		"alert BOOLEAN NOT NULL, output TEXT NOT NULL, response_s DOUBLE PRECISION) ON COMMIT DROP").Error; err != nil {
 		return err
@@ -537,7 +548,7 @@ func (w *copyMonitoringWriter) Flush() (int64, error) {
 	}
 	w.rows = w.rows[:0]
 	res := w.db.Exec("INSERT INTO monitoring_events (" + monitoringEventColumns + ") SELECT " + monitoringEventColumns +
-		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT (event_key) DO NOTHING")
+		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT " + monitoringEventRecord + " DO NOTHING")
 	if res.Error != nil {
 		return 0, res.Error
 	}
