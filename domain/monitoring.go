@@ -656,7 +656,8 @@ func HourOf(sec int64) int64 { return sec - ((sec%3600)+3600)%3600 }
 // declared here so that both the use case and the store can name it.
 type MonitoringWriter interface {
 	// Put queues records; Flush stores those queued, skipping records
-	// stored before (same Key), and says how many were new.
+	// stored before (the same time, host, service, kind, state, HARD flag
+	// and attempt: the plugin output aside), and says how many were new.
 	Put(evs []MonitoringEvent) error
 	Flush() (int64, error)
 	// CountAlerts and CountResponses add to the import's counts; Merge, at

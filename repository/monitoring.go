@@ -154,9 +154,9 @@ func monitoringEventValues(e domain.MonitoringEvent) []any {
 
 // ImportMonitoringEvents runs feed in one transaction with a writer of its
 // records. On PostgreSQL, outside a transaction, records are copied (COPY)
-// into temporary tables and merged by one INSERT ... SELECT each; otherwise
-// (SQLite, or one live event inside a transaction) they go through prepared
-// multi-row INSERTs.
+// into temporary tables and merged by one INSERT ... SELECT each; on
+// SQLite they go as JSON arrays, and on PostgreSQL inside a transaction
+// (one live event) through prepared multi-row INSERTs.
 func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error {
 	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx || !s.postgres {
 		return s.InTx(ctx, func(ctx context.Context) error {
@@ -212,19 +212,23 @@ func sqliteCacheSize(db *gorm.DB, kib int) (restore func(), err error) {
 }
 
 // monitoringRowsPerInsert is how many records one prepared INSERT carries
-// on the SQL path. The SQLite driver matches each bound parameter against
-// the argument list, a cost that grows with the square of their number,
-// so a statement stays small.
+// on the SQL path (PostgreSQL inside a transaction, and on SQLite a record
+// JSON cannot carry). The SQLite driver matches each bound parameter
+// against the argument list, a cost that grows with the square of their
+// number, so a statement stays small.
 const monitoringRowsPerInsert = 16
 
-// sqlMonitoringWriter writes an import through prepared multi-row INSERTs
-// in the current transaction.
+// sqlMonitoringWriter writes an import in the current transaction: on
+// SQLite as JSON arrays (monitoring_sqlite.go), on PostgreSQL through
+// prepared multi-row INSERTs.
 type sqlMonitoringWriter struct {
 	ctx      context.Context
 	db       *gorm.DB
 	postgres bool
 	args     []any // queued records' values
 	queued   int
+	json     []byte // on SQLite, the queued records as a JSON array
+	jsonRows int
 	stored   int64 // new since the last Flush
 	stmts    map[int]*sql.Stmt
 	staged   map[string]bool // count staging tables made
@@ -289,6 +293,12 @@ func (w *sqlMonitoringWriter) exec(rows int, args []any) error {
 // Put implements domain.MonitoringWriter.
 func (w *sqlMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 	for _, e := range evs {
+		if !w.postgres {
+			if err := w.putJSON(e); err != nil {
+				return err
+			}
+			continue
+		}
 		w.args = append(w.args, monitoringEventValues(e)...)
 		if w.queued++; w.queued == monitoringRowsPerInsert {
 			if err := w.exec(w.queued, w.args); err != nil {
@@ -302,6 +312,9 @@ func (w *sqlMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 
 // Flush implements domain.MonitoringWriter.
 func (w *sqlMonitoringWriter) Flush() (int64, error) {
+	if err := w.execJSON(); err != nil {
+		return 0, err
+	}
 	if w.queued > 0 {
 		if err := w.exec(w.queued, w.args); err != nil {
 			return 0, err
