@@ -494,15 +494,23 @@ func (t countTable) addLive(db *gorm.DB, row []any) error {
 
 // copyMonitoringWriter writes an import on PostgreSQL: records and counts
 // are copied (COPY, through the pgx connection under database/sql) into
-// temporary tables of the transaction, and each Flush or MergeAlerts is one
-// INSERT ... SELECT ... ON CONFLICT into the real table.
+// temporary tables of the transaction, and moved into the real tables by
+// INSERT ... SELECT ... ON CONFLICT: records every copyMerge and at each
+// Flush, counts at Merge.
 type copyMonitoringWriter struct {
-	ctx  context.Context
-	db   *gorm.DB
-	conn *sql.Conn
-	rows [][]any
-	ord  int64
+	ctx    context.Context
+	db     *gorm.DB
+	conn   *sql.Conn
+	rows   [][]any
+	ord    int64
+	staged int   // records in the staging table
+	stored int64 // new since the last Flush
 }
+
+// copyMerge is how many staged records are merged at a time: the merge
+// sorts them by their order in the log, in memory below this many (4 MB,
+// PostgreSQL's default work_mem) instead of through temporary files.
+const copyMerge = 4 * copyBatch
 
 // copyBatch is how many rows one COPY carries.
 const copyBatch = 5000
@@ -548,24 +556,42 @@ func (w *copyMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 			if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
 				return err
 			}
+			w.staged += len(w.rows)
 			w.rows = w.rows[:0]
+			if w.staged >= copyMerge {
+				if err := w.merge(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// Flush implements domain.MonitoringWriter.
-func (w *copyMonitoringWriter) Flush() (int64, error) {
+// merge moves the staged records into monitoring_events.
+func (w *copyMonitoringWriter) merge() error {
 	if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
-		return 0, err
+		return err
 	}
 	w.rows = w.rows[:0]
 	res := w.db.Exec("INSERT INTO monitoring_events (" + monitoringEventColumns + ") SELECT " + monitoringEventColumns +
 		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT " + monitoringEventRecord + " DO NOTHING")
 	if res.Error != nil {
-		return 0, res.Error
+		return res.Error
 	}
-	return res.RowsAffected, w.db.Exec("TRUNCATE monitoring_events_stage").Error
+	w.stored += res.RowsAffected
+	w.staged = 0
+	return w.db.Exec("TRUNCATE monitoring_events_stage").Error
+}
+
+// Flush implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) Flush() (int64, error) {
+	if err := w.merge(); err != nil {
+		return 0, err
+	}
+	n := w.stored
+	w.stored = 0
+	return n, nil
 }
 
 // CountAlerts implements domain.MonitoringWriter.

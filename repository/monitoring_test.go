@@ -33,8 +33,8 @@ func importEvents(t *testing.T, s *repository.Store, evs []domain.MonitoringEven
 
 // An import's records read back as they were written, whatever their
 // output and response time hold, in the order written (ties in time keep
-// it), across the batches the writer sends, and a second import of them
-// stores nothing.
+// it), across the batches the writer sends and merges, and a second
+// import of them stores nothing.
 func TestImportedMonitoringEventsReadBackUnchanged(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		outputs := []string{"OK - 512 bytes", `quote " and backslash \ and \u0041`, "tab\tand\x01control\x1f", "città è già", "",
@@ -45,7 +45,7 @@ func TestImportedMonitoringEventsReadBackUnchanged(t *testing.T) {
 		responses := []float64{0.006, 0.1, 1e-7, 123.456789012345, 0.30000000000000004, math.SmallestNonzeroFloat64, 1.7976931348623157e308}
 		base := time.Date(2019, 3, 31, 0, 59, 59, 123456000, time.UTC) // an hour before Rome's summer time
 		var evs []domain.MonitoringEvent
-		for i := range 2500 {
+		for i := range 25000 { // more than one merge of staged records on PostgreSQL
 			e := domain.MonitoringEvent{At: base.Add(time.Duration(i/3) * time.Second), Kind: domain.MonitoringAlert,
 				Host: "csicms", Service: "HTTP", State: []string{"CRITICAL", "OK", "WARNING"}[i%3], Hard: true, Attempt: i % 3,
 				Output: outputs[i%len(outputs)]}
@@ -64,7 +64,7 @@ func TestImportedMonitoringEventsReadBackUnchanged(t *testing.T) {
 		}
 		// The period starts at the first record's time exactly: a time
 		// bound as a parameter must compare equal to the stored one.
-		h, err := s.ProbeHistory(ctx, domain.Probe{Host: "csicms", Service: "HTTP"}, domain.Span{From: base, To: base.Add(time.Hour)})
+		h, err := s.ProbeHistory(ctx, domain.Probe{Host: "csicms", Service: "HTTP"}, domain.Span{From: base, To: base.Add(24 * time.Hour)})
 		if err != nil {
 			t.Fatal(err)
 		}
