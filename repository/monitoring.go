@@ -154,7 +154,7 @@ func monitoringEventValues(e domain.MonitoringEvent) []any {
 
 // ImportMonitoringEvents runs feed in one transaction with a writer of its
 // records. On PostgreSQL, outside a transaction, records are copied (COPY)
-// into temporary tables and merged by one INSERT ... SELECT each; on
+// into temporary tables and merged by INSERT ... SELECT; on
 // SQLite they go as JSON arrays, and on PostgreSQL inside a transaction
 // (one live event) through prepared multi-row INSERTs.
 func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error {
@@ -508,8 +508,9 @@ type copyMonitoringWriter struct {
 }
 
 // copyMerge is how many staged records are merged at a time: the merge
-// sorts them by their order in the log, in memory below this many (4 MB,
-// PostgreSQL's default work_mem) instead of through temporary files.
+// sorts them by their order in the log, and 20,000 of the generated log's
+// sort in 3.5 MB, within PostgreSQL's default work_mem of 4 MB, instead of
+// through temporary files.
 const copyMerge = 4 * copyBatch
 
 // copyBatch is how many rows one COPY carries.
