@@ -204,12 +204,16 @@ const (
 	importBatch      = 1000
 )
 
-// logImport is the state of one ImportLog.
+// logImport is the state of one ImportLog. The log is parsed on a
+// goroutine of its own while the import's goroutine writes what the parse
+// produced, so that on two cores reading a batch overlaps storing the one
+// before. The parser's fields are its own until it is done; the writer's
+// are decided and res.Stored.
 type logImport struct {
 	m       *Monitoring
 	systems []domain.MonitoringSystem
 	samples map[domain.Probe]bool // probes whose response times a response-time SLA reads
-	decided map[string]bool       // systems whose proposal this import has settled
+	decided map[string]bool       // systems whose proposal this import has settled (writer)
 	res     MonitoringImportResult
 
 	names     map[string]string         // interned hosts, services and states
@@ -224,6 +228,18 @@ type lastHard struct {
 	state string
 }
 
+// importOp is what the parser hands the writer, in the log's order: a
+// batch of records to store, or counts to add.
+type importOp struct {
+	events    []domain.MonitoringEvent
+	alerts    []domain.AlertHour
+	responses []domain.ResponseHour
+}
+
+// importQueue is how many ops the parser may be ahead of the writer: with
+// the one each holds, memory stays a few batches whatever the log.
+const importQueue = 2
+
 // intern returns b as a string, one copy per distinct value.
 func (imp *logImport) intern(b []byte) string {
 	if s, ok := imp.names[string(b)]; ok {
@@ -237,7 +253,68 @@ func (imp *logImport) intern(b []byte) string {
 	return s
 }
 
+// run parses the log on a second goroutine and writes what it gives; a
+// failure to write stops the parse, and a parse that fails (unreadable
+// lines, a read error) stores nothing, as the caller's transaction rolls
+// back.
 func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bufio.Reader) error {
+	ops := make(chan importOp, importQueue)
+	stop := make(chan struct{})
+	var perr error
+	var panicked any
+	go func() {
+		defer close(ops)
+		defer func() { panicked = recover() }()
+		perr = imp.parse(br, ops, stop)
+	}()
+	var werr error
+	for op := range ops {
+		if werr == nil {
+			if werr = imp.write(ctx, w, op); werr != nil {
+				close(stop)
+			}
+		}
+	}
+	if panicked != nil {
+		panic(panicked) // as if the parse had run on this goroutine
+	}
+	if werr != nil {
+		return werr
+	}
+	if perr != nil {
+		return perr
+	}
+	n, err := w.Flush()
+	if imp.res.Stored += n; err != nil {
+		return err
+	}
+	if err := imp.countAlerts(w); err != nil {
+		return err
+	}
+	if err := imp.countResponses(w); err != nil {
+		return err
+	}
+	n, err = w.Merge()
+	imp.res.Alerts = n
+	return err
+}
+
+// errImportStopped ends a parse whose writer has failed.
+var errImportStopped = errors.New("import stopped")
+
+// send hands an op to the writer, unless it has stopped.
+func send(ops chan<- importOp, stop <-chan struct{}, op importOp) error {
+	select {
+	case ops <- op:
+		return nil
+	case <-stop:
+		return errImportStopped
+	}
+}
+
+// parse reads the log, sending its records in batches and its counts when
+// they grow large; the counts left at the end stay for run to write.
+func (imp *logImport) parse(br *bufio.Reader, ops chan<- importOp, stop <-chan struct{}) error {
 	imp.names = map[string]string{}
 	imp.last = map[domain.Probe]lastHard{}
 	imp.alerts = map[domain.AlertHour]int64{}
@@ -267,7 +344,7 @@ func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bu
 			default:
 				imp.res.Records++
 				if len(fe) == 0 { // once a line is bad nothing will be stored: only keep reading for errors
-					if err := imp.record(ctx, w, &l); err != nil {
+					if err := imp.record(ops, stop, &l); err != nil {
 						return err
 					}
 				}
@@ -284,28 +361,17 @@ func (imp *logImport) run(ctx context.Context, w domain.MonitoringWriter, br *bu
 	if imp.res.Lines == 0 {
 		return domain.Invalid("the log is empty")
 	}
-	if err := imp.flush(w); err != nil {
-		return err
-	}
-	if err := imp.countAlerts(w); err != nil {
-		return err
-	}
-	if err := imp.countResponses(w); err != nil {
-		return err
-	}
-	n, err := w.Merge()
-	imp.res.Alerts = n
-	return err
+	return imp.sendBatch(ops, stop)
 }
 
 // record counts the line if it is an alert and queues it if a report
 // reads it back.
-func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *domain.NagiosLine) error {
+func (imp *logImport) record(ops chan<- importOp, stop <-chan struct{}, l *domain.NagiosLine) error {
 	probe := domain.Probe{Host: imp.intern(l.Host), Service: imp.intern(l.Service)}
 	if l.IsAlert() {
 		imp.alerts[domain.AlertHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At)}]++
 		if len(imp.alerts) >= importAlertHours {
-			if err := imp.countAlerts(w); err != nil {
+			if err := send(ops, stop, importOp{alerts: imp.drainAlerts()}); err != nil {
 				return err
 			}
 		}
@@ -313,7 +379,7 @@ func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *
 	if l.HasResponse && imp.samples[probe] {
 		imp.responses[domain.ResponseHour{Host: probe.Host, Service: probe.Service, Hour: domain.HourOf(l.At), Seconds: l.Response}]++
 		if len(imp.responses) >= importAlertHours {
-			if err := imp.countResponses(w); err != nil {
+			if err := send(ops, stop, importOp{responses: imp.drainResponses()}); err != nil {
 				return err
 			}
 		}
@@ -340,12 +406,47 @@ func (imp *logImport) record(ctx context.Context, w domain.MonitoringWriter, l *
 		r := l.Response
 		ev.Response = &r
 	}
-	if ev.IsDown() && imp.undecided(ev) {
-		return imp.propose(ctx, w, ev)
-	}
 	imp.batch = append(imp.batch, ev)
 	if len(imp.batch) == cap(imp.batch) {
-		return imp.put(w)
+		return imp.sendBatch(ops, stop)
+	}
+	return nil
+}
+
+// sendBatch hands the queued records to the writer and starts a new batch:
+// the writer owns the one sent.
+func (imp *logImport) sendBatch(ops chan<- importOp, stop <-chan struct{}) error {
+	if len(imp.batch) == 0 {
+		return nil
+	}
+	b := imp.batch
+	imp.batch = make([]domain.MonitoringEvent, 0, importBatch)
+	return send(ops, stop, importOp{events: b})
+}
+
+// write stores what the parser sent. A down state that may propose an
+// outage of a system this import has not settled is stored on its own,
+// after the records before it, to know whether it is new.
+func (imp *logImport) write(ctx context.Context, w domain.MonitoringWriter, op importOp) error {
+	switch {
+	case op.alerts != nil:
+		return w.CountAlerts(op.alerts)
+	case op.responses != nil:
+		return w.CountResponses(op.responses)
+	}
+	evs := op.events
+	for len(evs) > 0 {
+		i := slices.IndexFunc(evs, func(ev domain.MonitoringEvent) bool { return ev.IsDown() && imp.undecided(ev) })
+		if i < 0 {
+			return w.Put(evs)
+		}
+		if err := w.Put(evs[:i]); err != nil {
+			return err
+		}
+		if err := imp.propose(ctx, w, evs[i]); err != nil {
+			return err
+		}
+		evs = evs[i+1:]
 	}
 	return nil
 }
@@ -362,13 +463,14 @@ func (imp *logImport) undecided(ev domain.MonitoringEvent) bool {
 // new one proposes outages as a live one does and settles its systems for
 // the rest of the import; a repeat proposes nothing.
 func (imp *logImport) propose(ctx context.Context, w domain.MonitoringWriter, ev domain.MonitoringEvent) error {
-	if err := imp.flush(w); err != nil {
+	n, err := w.Flush()
+	if imp.res.Stored += n; err != nil {
 		return err
 	}
 	if err := w.Put([]domain.MonitoringEvent{ev}); err != nil {
 		return err
 	}
-	n, err := w.Flush()
+	n, err = w.Flush()
 	if imp.res.Stored += n; err != nil || n == 0 {
 		return err
 	}
@@ -379,36 +481,26 @@ func (imp *logImport) propose(ctx context.Context, w domain.MonitoringWriter, ev
 	return err
 }
 
-func (imp *logImport) put(w domain.MonitoringWriter) error {
-	if len(imp.batch) == 0 {
-		return nil
-	}
-	err := w.Put(imp.batch)
-	imp.batch = imp.batch[:0]
-	return err
+func (imp *logImport) drainAlerts() []domain.AlertHour {
+	return drain(imp.alerts, func(h domain.AlertHour, n int64) domain.AlertHour { h.Count = n; return h })
 }
 
-func (imp *logImport) flush(w domain.MonitoringWriter) error {
-	if err := imp.put(w); err != nil {
-		return err
-	}
-	n, err := w.Flush()
-	imp.res.Stored += n
-	return err
+func (imp *logImport) drainResponses() []domain.ResponseHour {
+	return drain(imp.responses, func(r domain.ResponseHour, n int64) domain.ResponseHour { r.Count = n; return r })
 }
 
 func (imp *logImport) countResponses(w domain.MonitoringWriter) error {
 	if len(imp.responses) == 0 {
 		return nil
 	}
-	return w.CountResponses(drain(imp.responses, func(r domain.ResponseHour, n int64) domain.ResponseHour { r.Count = n; return r }))
+	return w.CountResponses(imp.drainResponses())
 }
 
 func (imp *logImport) countAlerts(w domain.MonitoringWriter) error {
 	if len(imp.alerts) == 0 {
 		return nil
 	}
-	return w.CountAlerts(drain(imp.alerts, func(h domain.AlertHour, n int64) domain.AlertHour { h.Count = n; return h }))
+	return w.CountAlerts(imp.drainAlerts())
 }
 
 // drain empties a map of counts into its keys, each given its count.

@@ -2,8 +2,6 @@ package domain
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -126,22 +124,6 @@ func (e MonitoringEvent) IsDown() bool {
 		return false
 	}
 	return e.State == "CRITICAL" || e.State == "DOWN" || e.State == "UNREACHABLE"
-}
-
-// Key identifies the event whatever its plugin output, so that importing a
-// log twice, or a live event and the log line that records it, store it once.
-func (e MonitoringEvent) Key() string {
-	// The bytes of fmt's "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%d", which
-	// stored keys were made of, built without fmt's cost.
-	b := make([]byte, 0, 128)
-	b = strconv.AppendInt(b, e.At.UnixNano(), 10)
-	for _, f := range [...]string{string(e.Kind), e.Host, e.Service, e.State} {
-		b = append(append(b, 0), f...)
-	}
-	b = strconv.AppendBool(append(b, 0), e.Hard)
-	b = strconv.AppendInt(append(b, 0), int64(e.Attempt), 10)
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:16])
 }
 
 // Validate checks a live event.
@@ -674,7 +656,8 @@ func HourOf(sec int64) int64 { return sec - ((sec%3600)+3600)%3600 }
 // declared here so that both the use case and the store can name it.
 type MonitoringWriter interface {
 	// Put queues records; Flush stores those queued, skipping records
-	// stored before (same Key), and says how many were new.
+	// stored before (the same time, host, service, kind, state, HARD flag
+	// and attempt: the plugin output aside), and says how many were new.
 	Put(evs []MonitoringEvent) error
 	Flush() (int64, error)
 	// CountAlerts and CountResponses add to the import's counts; Merge, at

