@@ -240,7 +240,7 @@ type importOp struct {
 // the one each holds, memory stays a few batches whatever the log.
 const importQueue = 2
 
-// intern returns b as a string, one copy per distinct value.
+// intern returns b as text (domain.LogText), one copy per distinct value.
 func (imp *logImport) intern(b []byte) string {
 	if s, ok := imp.names[string(b)]; ok {
 		return s
@@ -248,8 +248,8 @@ func (imp *logImport) intern(b []byte) string {
 	if len(imp.names) >= importProbes {
 		clear(imp.names)
 	}
-	s := string(b)
-	imp.names[s] = s
+	s := domain.LogText(b)
+	imp.names[string(b)] = s
 	return s
 }
 
@@ -401,7 +401,7 @@ func (imp *logImport) record(ops chan<- importOp, stop <-chan struct{}, l *domai
 		return nil
 	}
 	ev := domain.MonitoringEvent{At: time.Unix(l.At, 0).UTC(), Kind: l.Kind, Host: probe.Host, Service: probe.Service,
-		State: imp.intern(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: string(l.Output)}
+		State: imp.intern(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: domain.LogText(l.Output)}
 	if l.HasResponse {
 		r := l.Response
 		ev.Response = &r

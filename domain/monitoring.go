@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // MonitoringSystem is a system of the SLA table, measured by Nagios probes.
@@ -169,10 +170,49 @@ type NagiosLine struct {
 	HasResponse                  bool
 }
 
+// LogText is a byte field of nagios.log as text that both databases store
+// alike. Plugins write their output in their system's encoding, not always
+// UTF-8: a byte that does not start a valid UTF-8 sequence is read as
+// Latin-1 (ISO 8859-1, the encoding of older Italian installations), so
+// "perch\xe9" reads "perché". A control character other than tab (a NUL
+// byte, which PostgreSQL cannot store in text) becomes U+FFFD. A line is
+// never refused for its encoding: the log is the monitoring's record, not
+// a client's input.
+func LogText(b []byte) string {
+	if isLogText(b) {
+		return string(b)
+	}
+	var sb strings.Builder
+	sb.Grow(len(b) + 8)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			r = rune(b[0]) // Latin-1: the byte is the code point
+		}
+		if (r < 0x20 && r != '\t') || r == 0x7f {
+			r = utf8.RuneError
+		}
+		sb.WriteRune(r)
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// isLogText reports whether b is UTF-8 without control characters other
+// than tab, as nearly every log line is.
+func isLogText(b []byte) bool {
+	for _, c := range b {
+		if (c < 0x20 && c != '\t') || c == 0x7f {
+			return false
+		}
+	}
+	return utf8.Valid(b)
+}
+
 // Event is the line as a MonitoringEvent, with its own strings.
 func (l *NagiosLine) Event() MonitoringEvent {
-	ev := MonitoringEvent{At: time.Unix(l.At, 0).UTC(), Kind: l.Kind, Host: string(l.Host), Service: string(l.Service),
-		State: string(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: string(l.Output)}
+	ev := MonitoringEvent{At: time.Unix(l.At, 0).UTC(), Kind: l.Kind, Host: LogText(l.Host), Service: LogText(l.Service),
+		State: string(l.State), Hard: l.Hard, Attempt: l.Attempt, Output: LogText(l.Output)}
 	if l.HasResponse {
 		r := l.Response
 		ev.Response = &r

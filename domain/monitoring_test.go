@@ -192,3 +192,19 @@ func TestScanNagiosLineDoesNotAllocate(t *testing.T) {
 }
 
 // Keys already stored were made with fmt: the key must not change.
+
+func TestLogText(t *testing.T) {
+	for in, want := range map[string]string{
+		"OK - 512 bytes":              "OK - 512 bytes",
+		"città è già":                 "città è già",
+		"perch\xe9 gi\xe0":            "perché già",     // Latin-1
+		"città e perch\xe9":           "città e perché", // UTF-8 and Latin-1 in one field
+		"nul \x00 and \x01, del \x7f": "nul \ufffd and \ufffd, del \ufffd",
+		"tab\tkept":                   "tab\tkept",
+		"":                            "",
+	} {
+		if got := LogText([]byte(in)); got != want {
+			t.Errorf("LogText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -456,3 +456,27 @@ func TestSLA11DeliveriesEveryThreeMonthsAreBetter(t *testing.T) {
 		e.doRaw(t, http.MethodGet, "/api/v1/reports/outages", fi, nil).problem(t, http.StatusForbidden, domain.CodeForbidden)
 	})
 }
+
+// A log is imported whatever encoding its plugins wrote: a Latin-1 byte or
+// a NUL in the output is text on both databases (domain.LogText), never a
+// 500, and the import stays idempotent. A live event is a client's JSON,
+// held to the API's text rules.
+func TestMonitoringImportTakesAnyEncoding(t *testing.T) {
+	t.Parallel()
+	eachDB(t, func(t *testing.T, e *env) {
+		body := "[1483225200] SERVICE ALERT: csbo;HTTP;CRITICAL;HARD;3;Servizio non raggiungibile perch\xe9 | time=0.010s\n" +
+			"[1483225300] SERVICE ALERT: csbo;HTTP;OK;HARD;1;ok\x00 nul\n"
+		r := e.doRaw(t, http.MethodPost, "/api/v1/import/monitoring", e.admin, []byte(body), "Content-Type", "text/plain").want(t, http.StatusOK)
+		if got := r.num(t, "stored"); got != 2 {
+			t.Errorf("stored %v records, want 2", got)
+		}
+		r = e.doRaw(t, http.MethodPost, "/api/v1/import/monitoring", e.admin, []byte(body), "Content-Type", "text/plain").want(t, http.StatusOK)
+		if got := r.num(t, "stored"); got != 0 {
+			t.Errorf("a second import stored %v records, want 0", got)
+		}
+		_, mon := e.user(t, domain.RoleMonitor, 0, "")
+		e.doRaw(t, http.MethodPost, "/api/v1/monitoring/events", mon,
+			[]byte(`{"host":"csbo","service":"HTTP","state":"CRITICAL","state_type":"HARD","attempt":3,"time":"1489568400","output":"bad \u0000 nul"}`),
+			"Content-Type", "application/json").problem(t, http.StatusBadRequest, domain.CodeInvalid, "output")
+	})
+}
