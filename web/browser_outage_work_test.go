@@ -110,6 +110,33 @@ func TestBrowserOutageWork(t *testing.T) {
 		if o, _ = m.Outage(ctx, id, ""); o.Cause != colleague {
 			t.Errorf("the stale form changed the cause to %q", o.Cause)
 		}
+		// Bad input is refused with a page, never a 500, and changes nothing.
+		token, err := chromedp.Run(b.step(), chromedp.Evaluate[string](`document.querySelector('input[name=csrf]').value`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, bad := range []struct {
+			path string
+			form url.Values
+			want int
+		}{
+			{"/interruzioni/nuova", url.Values{"sistemi": {"CSDB1"}, "inizio": {"ieri"}}, http.StatusUnprocessableEntity},
+			{"/interruzioni/nuova", url.Values{"sistemi": {"NESSUNO"}, "enti": {"atlantide"}, "inizio": {start.In(loc).Format(localMinute)}}, http.StatusUnprocessableEntity},
+			{page, url.Values{"versione": {"1"}, "inizio_intervento": {"domani"}}, http.StatusUnprocessableEntity},
+			{page, url.Values{"versione": {"x"}, "causa": {"Altro"}}, http.StatusConflict},
+			{page, url.Values{"versione": {"99"}, "fine": {start.Add(-time.Hour).In(loc).Format(localMinute)}}, http.StatusConflict},
+			{page + "/avvisi", url.Values{"destinatari": {"tutti"}}, http.StatusUnprocessableEntity},
+			{"/interruzioni/abc/avvisi", url.Values{"destinatari": {"offices"}}, http.StatusNotFound},
+			{"/interruzioni/999999", url.Values{"versione": {"1"}, "causa": {"Altro"}}, http.StatusNotFound},
+		} {
+			bad.form.Set("csrf", token)
+			if st := b.post(bad.path, bad.form); st != bad.want {
+				t.Errorf("POST %s %v: status %d, want %d", bad.path, bad.form, st, bad.want)
+			}
+		}
+		if o, _ = m.Outage(ctx, id, ""); o.Cause != colleague || o.EndedAt != nil {
+			t.Errorf("bad input changed the outage: %+v", o)
+		}
 		if got := b.text("#sla9"); got != "In attesa" {
 			t.Errorf("SLA.9 before any notice: %q", got)
 		}

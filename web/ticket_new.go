@@ -94,7 +94,7 @@ var fieldHints = map[string]string{
 	"waiting_on":              "scegli di chi si attende la risposta",
 	"intervention_started_at": "non può essere prima dell'inizio dell'interruzione",
 	"ended_at":                "deve essere dopo l'inizio dell'interruzione",
-	"systems":                 "indica almeno un sistema o un ente colpito",
+	"systems":                 "scegli almeno un sistema o un ente colpito, tra quelli elencati",
 }
 
 var channelLabels = map[domain.Channel]string{domain.ChannelPhone: "Telefono", domain.ChannelEmail: "Posta elettronica",
