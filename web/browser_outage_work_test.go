@@ -165,6 +165,27 @@ func TestBrowserOutageWork(t *testing.T) {
 			t.Errorf("notify the users: status %d, page %q", st, b.text("main"))
 		}
 
+		// An outage monitoring proposed is confirmed before anyone is told.
+		proposed, err := s.CreateOutage(ctx, domain.Outage{StartedAt: start, Proposed: true, Systems: []string{"CSDB1"}, Enti: []string{"firenze"},
+			PublicText: text, CreatedAt: time.Now().UTC(), UpdatedAt: time.Now().UTC()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.open(fmt.Sprintf("/interruzioni/%d", proposed.ID))
+		if got := b.text("#dati-interruzione"); !strings.Contains(got, "da confermare") {
+			t.Errorf("a proposed outage's page: %q", got)
+		}
+		if st := b.submit("#avvisa-uffici"); st != http.StatusUnprocessableEntity || !strings.Contains(b.text("#errori"), "confermala prima") {
+			t.Errorf("notify about a proposed outage: status %d, page %q", st, b.text("main"))
+		}
+		b.do(chromedp.Evaluate[chromedp.Void](`document.getElementById('conferma').checked = true`))
+		if st := b.submit(`#registra-intervento button[type=submit]`); st != http.StatusOK || strings.Contains(b.text("#dati-interruzione"), "da confermare") {
+			t.Errorf("confirm the proposed outage: status %d, page %q", st, b.text("main"))
+		}
+		if o, _ := m.Outage(ctx, proposed.ID, ""); o.Proposed {
+			t.Errorf("the confirmed outage is still proposed")
+		}
+
 		// The same pages without SMTP say so (the session cookie is the
 		// host's, whatever the port, and both desks share store and key).
 		nomail := *b
