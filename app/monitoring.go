@@ -740,13 +740,18 @@ type OutagePatch struct {
 	Confirm                                                        bool // an operator confirms an outage monitoring proposed
 	Cause, PublicText                                              *string
 	Systems, Enti                                                  *[]string
+	Version                                                        int // the version the caller read, or AnyVersion
 }
 
 // PatchOutage applies a change (the intervention starting, the end, a
-// notice given) and checks the outage it gives.
+// notice given) and checks the outage it gives; a stale p.Version changes
+// nothing (412).
 func (m *Monitoring) PatchOutage(ctx context.Context, id int64, p OutagePatch) (domain.Outage, error) {
 	now := m.now().UTC()
 	return m.store.UpdateOutage(ctx, id, func(o *domain.Outage) error {
+		if err := checkVersion(p.Version, o.Version, fmt.Sprintf("outage %d", id)); err != nil {
+			return err
+		}
 		p.apply(o, now)
 		return o.Validate()
 	})

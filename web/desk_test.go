@@ -31,7 +31,17 @@ type desk struct {
 
 func startDesk(t *testing.T, s *repository.Store) *desk {
 	t.Helper()
+	return startDeskWith(t, s, nil)
+}
+
+// startDeskWith starts the desk after more changes the services (such as
+// the e-mail that cmd/helpdesk wires only with SMTP).
+func startDeskWith(t *testing.T, s *repository.Store, more func(*Services)) *desk {
+	t.Helper()
 	svc, api := wire(t, s)
+	if more != nil {
+		more(&svc)
+	}
 	h, err := New(Config{Key: []byte("browser-test-key")}, svc)
 	if err != nil {
 		t.Fatal(err)

@@ -92,7 +92,8 @@ func (h *Handler) outageList(w http.ResponseWriter, r *http.Request, s *session)
 		return
 	}
 	h.render(w, r, s, "outages", fmt.Sprintf("Interruzioni del servizio %d", year), map[string]any{"Year": year, "Years": h.years(),
-		"Rows": outageRows(list, h.cfg.Now()), "Report": s.Can(domain.ActReadOutageReport)})
+		"Rows": outageRows(list, h.cfg.Now()), "Report": s.Can(domain.ActReadOutageReport),
+		"Create": s.Can(domain.ActRecordOutages)})
 }
 
 // outageReport is SLA.11's malfunction report as a printable page: the

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -135,6 +136,7 @@ func (h *Handler) funcs() template.FuncMap {
 			return enteForm{Code: e.Code, Name: e.Name, Kind: e.Kind, CED: e.CEDMultiente, OfficeEmail: e.OfficeEmail, ContactCenter: e.ContactCenter}
 		},
 		"slaKey": func(c domain.SLACode) string { return strings.ReplaceAll(string(c), ".", "_") },
+		"chosen": func(xs []string, x string) bool { return slices.Contains(xs, x) },
 	}
 }
 

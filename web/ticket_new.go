@@ -81,15 +81,20 @@ var fieldNames = map[string]string{"subject": "Oggetto", "description": "Descriz
 	"channel": "Canale", "ente": "Ente", "body": "Testo", "level": "Livello", "username": "Nome utente",
 	"password": "Password", "role": "Ruolo", "code": "Codice", "name": "Nome", "kind": "Tipo",
 	"ced_multiente": "CED Multiente", "month": "Mese", "day": "Giorno", "year": "Anno", "from_year": "Dal",
-	"reason": "Motivo", "azione": "Azione", "received_at": "Ricevuto il", "waiting_on": "In attesa di", "until": "Fino a"}
+	"reason": "Motivo", "azione": "Azione", "received_at": "Ricevuto il", "waiting_on": "In attesa di", "until": "Fino a",
+	"started_at": "Inizio", "intervention_started_at": "Inizio dell'intervento", "ended_at": "Fine", "systems": "Sistemi",
+	"enti": "Enti", "cause": "Causa", "public_text": "Avviso pubblico", "audience": "Destinatari"}
 
 // fieldHints say in Italian what a field must be, where the use case's
 // detail (English, for API clients) would not read well on a page.
 var fieldHints = map[string]string{
 	"received_at": fmt.Sprintf("non può essere nel futuro né più di %d giorni fa (le segnalazioni più vecchie si caricano con l'importazione)",
 		int(domain.DefaultBackdateWindow/(24*time.Hour))),
-	"until":      "deve essere dopo adesso ed entro un anno",
-	"waiting_on": "scegli di chi si attende la risposta",
+	"until":                   "deve essere dopo adesso ed entro un anno",
+	"waiting_on":              "scegli di chi si attende la risposta",
+	"intervention_started_at": "non può essere prima dell'inizio dell'interruzione",
+	"ended_at":                "deve essere dopo l'inizio dell'interruzione",
+	"systems":                 "scegli almeno un sistema o un ente colpito, tra quelli elencati",
 }
 
 var channelLabels = map[domain.Channel]string{domain.ChannelPhone: "Telefono", domain.ChannelEmail: "Posta elettronica",

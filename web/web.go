@@ -88,6 +88,16 @@ type Enti interface {
 type Outages interface {
 	Outages(ctx context.Context, from, to time.Time, viewer string) ([]domain.Outage, error)
 	OutagesReport(ctx context.Context, from, to time.Time) (app.OutageReport, error)
+	Outage(ctx context.Context, id int64, viewer string) (domain.Outage, error)
+	CreateOutage(ctx context.Context, started time.Time, p app.OutagePatch) (domain.Outage, error)
+	PatchOutage(ctx context.Context, id int64, p app.OutagePatch) (domain.Outage, error)
+	Systems(ctx context.Context) ([]domain.MonitoringSystem, error)
+}
+
+// OutageNotices is the outage notice use case (app.Mailing); nil when
+// the service sends no e-mail (no SMTP configured).
+type OutageNotices interface {
+	SendOutageNotice(ctx context.Context, id int64, a domain.NoticeAudience) (app.OutageNoticeResult, error)
 }
 
 // Services are the use cases behind the pages.
@@ -99,6 +109,7 @@ type Services struct {
 	Users         Users
 	Enti          Enti
 	Outages       Outages
+	Notices       OutageNotices // nil without SMTP: the pages say e-mail is not configured
 }
 
 // Config holds the pages' settings.
@@ -119,6 +130,7 @@ type Handler struct {
 	users         Users
 	enti          Enti
 	outages       Outages
+	notices       OutageNotices
 	pages         map[string]*template.Template
 	mux           *http.ServeMux
 	rome          *time.Location
@@ -141,7 +153,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, users: svc.Users, enti: svc.Enti, outages: svc.Outages, mux: http.NewServeMux(), rome: rome}
+	h := &Handler{cfg: cfg, auth: svc.Auth, tickets: svc.Tickets, interventions: svc.Interventions, reports: svc.Reports, users: svc.Users, enti: svc.Enti, outages: svc.Outages, notices: svc.Notices, mux: http.NewServeMux(), rome: rome}
 	for _, p := range cfg.TrustedProxies {
 		if !strings.Contains(p, "/") {
 			if strings.Contains(p, ":") {
@@ -167,7 +179,7 @@ func New(cfg Config, svc Services) (*Handler, error) {
 // (which keeps /api/v1 and its probes).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, p := range []string{"GET /{$}", "POST /accedi", "POST /esci", "/static/", "/ticket", "/ticket/",
-		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/", "/admin/", "GET /interruzioni"} {
+		"GET /dichiarazione-accessibilita", "/interventi", "/interventi/", "/report", "/report/", "/admin/", "GET /interruzioni", "/interruzioni/"} {
 		mux.Handle(p, h)
 	}
 }
@@ -190,6 +202,11 @@ func (h *Handler) routes() {
 	h.mux.HandleFunc("GET /interventi", h.signedIn(h.interventionList))
 	h.mux.HandleFunc("POST /interventi/{id}/azione", h.signedIn(h.interventionAct))
 	h.mux.HandleFunc("GET /interruzioni", h.signedIn(h.outageList))
+	h.mux.HandleFunc("GET /interruzioni/nuova", h.signedIn(h.outageNew))
+	h.mux.HandleFunc("POST /interruzioni/nuova", h.signedIn(h.outageCreate))
+	h.mux.HandleFunc("GET /interruzioni/{id}", h.signedIn(h.outageShow))
+	h.mux.HandleFunc("POST /interruzioni/{id}", h.signedIn(h.outagePatch))
+	h.mux.HandleFunc("POST /interruzioni/{id}/avvisi", h.signedIn(h.outageNotice))
 	h.mux.HandleFunc("GET /report/interruzioni", h.signedIn(h.outageReport))
 	h.mux.HandleFunc("GET /admin/utenti", h.admin(domain.ActManageUsers, h.userList))
 	h.mux.HandleFunc("POST /admin/utenti", h.admin(domain.ActManageUsers, h.userCreate))

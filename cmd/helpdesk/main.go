@@ -367,6 +367,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err != nil {
 		return err
 	}
+	if mailing != nil { // as the API's Mail: without SMTP the pages say e-mail is not configured
+		svc.Notices = mailing
+	}
 	pages, err := web.New(web.Config{Key: cfg.jwtSecret, TrustedProxies: cfg.trustedProxies, Log: log}, svc)
 	if err != nil {
 		return err
