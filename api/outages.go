@@ -154,12 +154,20 @@ func (s *Server) patchOutage(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	want, hasIfMatch, err := ifMatch(c)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if hasIfMatch {
+		p.Version = want
+	}
 	o, err := m.PatchOutage(c.Request.Context(), id, p)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.outageJSON(o))
+	writeJSON(c, http.StatusOK, o.Version, s.outageJSON(o))
 }
 
 type noticeRequest struct {
@@ -220,7 +228,7 @@ func (s *Server) getOutage(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.outageJSON(o))
+	writeRead(c, o.Version, s.outageJSON(o))
 }
 
 // listOutages lists the outages started in a period; an ente user gets

@@ -399,6 +399,22 @@ func TestOutageNoticesAndEnteIsolation(t *testing.T) {
 		if p.str(t, "sla9") != "met" || p.str(t, "sla10") != "met" || p.num(t, "version") != 2 {
 			t.Errorf("after the patch: got %s", p.Body)
 		}
+		// With If-Match a change to an outage changed since is refused and
+		// changes nothing; the current ETag applies.
+		if got := p.Header.Get("ETag"); got != `"2"` {
+			t.Errorf("ETag after the patch: got %q, want \"2\"", got)
+		}
+		e.doRaw(t, http.MethodPatch, fmt.Sprintf("/api/v1/outages/%d", id), op, mustJSON(t, map[string]any{"cause": "stale"}), "If-Match", `"1"`).
+			problem(t, http.StatusPreconditionFailed, domain.CodePreconditionFailed)
+		g := e.do(t, http.MethodGet, fmt.Sprintf("/api/v1/outages/%d", id), op, nil).want(t, http.StatusOK)
+		if g.Header.Get("ETag") != `"2"` || g.str(t, "cause") == "stale" {
+			t.Errorf("after a stale patch: ETag %q, body %s", g.Header.Get("ETag"), g.Body)
+		}
+		e.doRaw(t, http.MethodGet, fmt.Sprintf("/api/v1/outages/%d", id), op, nil, "If-None-Match", `"2"`).want(t, http.StatusNotModified)
+		if v := e.do(t, http.MethodPatch, fmt.Sprintf("/api/v1/outages/%d", id), op, map[string]any{"cause": "alimentazione"}, "If-Match", `"2"`).
+			want(t, http.StatusOK); v.num(t, "version") != 3 {
+			t.Errorf("a current If-Match: got %s", v.Body)
+		}
 
 		// Ente users see their own ente's outages only.
 		list := e.do(t, http.MethodGet, "/api/v1/outages?from=2026-03-01", fi, nil).want(t, http.StatusOK)
