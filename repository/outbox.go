@@ -28,15 +28,15 @@ func (s *Store) SetOutbox(o Outbox) { s.outbox = o }
 // publish hands notices to the outbox within the transaction ctx carries,
 // those that someone will be told of (told).
 func (s *Store) publish(ctx context.Context, notices []domain.Notice) error {
-	if s.outbox == nil || len(notices) == 0 {
-		return nil
-	}
 	return s.publishWith(ctx, notices, nil)
 }
 
 // publishWith is publish with the webhooks' subscriptions already read
 // (subs), or read now in the transaction (nil).
 func (s *Store) publishWith(ctx context.Context, notices []domain.Notice, subs *domain.Webhook) error {
+	if s.outbox == nil || len(notices) == 0 {
+		return nil
+	}
 	tx := SQLTx(ctx)
 	if tx == nil {
 		return errors.New("publish: notices must be enqueued inside the change's transaction")
