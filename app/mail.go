@@ -44,6 +44,38 @@ type MailRequest struct {
 	Webhook    string // webhook.disabled: the URL and why
 }
 
+// The kinds of mail an event may give; which one is the mail rules' first
+// choice, a pure function of the event (mailCase).
+type mailKind int
+
+const (
+	mailNone mailKind = iota
+	mailReporterTicket
+	mailReporterIntervention
+	mailOperatorsSLA
+	mailAdminsWebhook
+)
+
+func (r MailRequest) mailCase() mailKind {
+	switch {
+	case r.Type == domain.EventTicketReplied,
+		r.Type == domain.EventTicketStatusChanged && (r.ToStatus == string(domain.StatusRisolto) || r.ToStatus == string(domain.StatusNonDiCompetenza)):
+		return mailReporterTicket
+	case r.Type == domain.EventInterventionSchedule || r.Type == domain.EventInterventionDone:
+		return mailReporterIntervention
+	case r.Type == domain.EventSLAWarning || r.Type == domain.EventSLABreached:
+		return mailOperatorsSLA
+	case r.Type == domain.EventWebhookDisabled:
+		return mailAdminsWebhook
+	}
+	return mailNone
+}
+
+// MayMail reports whether the event could give any mail at all, whoever
+// the recipients turn out to be: false means Plan returns none, whatever
+// the users.
+func (r MailRequest) MayMail() bool { return r.mailCase() != mailNone }
+
 // Mailing decides who is told what by e-mail, and keeps every send with
 // its outcome.
 type Mailing struct {
@@ -70,20 +102,19 @@ func (u *Mailing) Plan(ctx context.Context, r MailRequest) ([]domain.Mail, error
 		err     error
 	)
 	ticket := &r.TicketID
-	switch {
-	case r.Type == domain.EventTicketReplied,
-		r.Type == domain.EventTicketStatusChanged && (r.ToStatus == string(domain.StatusRisolto) || r.ToStatus == string(domain.StatusNonDiCompetenza)):
+	switch r.mailCase() {
+	case mailReporterTicket:
 		if to, err = u.reporter(ctx, r.ReporterID); err != nil {
 			return nil, err
 		}
 		subject, body = ticketMail(r)
-	case r.Type == domain.EventInterventionSchedule || r.Type == domain.EventInterventionDone:
+	case mailReporterIntervention:
 		if to, err = u.reporter(ctx, r.ReporterID); err != nil {
 			return nil, err
 		}
 		ticket = nil
 		subject, body = interventionMail(r)
-	case r.Type == domain.EventSLAWarning || r.Type == domain.EventSLABreached:
+	case mailOperatorsSLA:
 		if to, err = u.operators(ctx, r.AssigneeID, r.Level); err != nil {
 			return nil, err
 		}
@@ -93,7 +124,7 @@ func (u *Mailing) Plan(ctx context.Context, r MailRequest) ([]domain.Mail, error
 		}
 		sendAt = cal.NextOpen(r.At)
 		subject, body = slaMail(r, cal.Location)
-	case r.Type == domain.EventWebhookDisabled:
+	case mailAdminsWebhook:
 		if to, err = u.byRole(ctx, domain.RoleAdmin, 0); err != nil {
 			return nil, err
 		}

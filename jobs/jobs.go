@@ -141,6 +141,14 @@ func (q *Queue) Enqueue(ctx context.Context, tx *sql.Tx, notices []domain.Notice
 	return err
 }
 
+// MayMail reports whether a notice could give any mail: never without
+// SMTP, else as the mail rules say of its kind (repository.Outbox). A
+// notice that cannot, and that no enabled webhook subscribes to, is not
+// enqueued at all.
+func (q *Queue) MayMail(n domain.Notice) bool {
+	return q.cfg.Mailing != nil && mailRequest(n).MayMail()
+}
+
 // Redeliver queues a logged message again to its webhook, with the same
 // webhook-id and payload (app.Redeliverer).
 func (q *Queue) Redeliver(ctx context.Context, d domain.Delivery) error {

@@ -34,7 +34,7 @@ func TestReporterIsMailedTheReplyAndTheResolution(t *testing.T) {
 	repotest.Each(t, func(t *testing.T, s *repository.Store) {
 		sink := jobstest.NewSMTPSink(t)
 		mailing := app.NewMailing(s, time.Now)
-		jobstest.Start(t, s, jobs.Config{Retry: fastRetry, Guard: &jobs.Guard{AllowPrivate: true}, Mailing: mailing, SMTP: sink.Config(t)})
+		q := jobstest.Start(t, s, jobs.Config{Retry: fastRetry, Guard: &jobs.Guard{AllowPrivate: true}, Mailing: mailing, SMTP: sink.Config(t)})
 		tickets := app.NewTickets(s, time.Now, 0)
 		reporter := mkUser(t, s, domain.User{Username: "ufficio", Role: domain.RoleEnte, EnteCode: "firenze", Email: "ufficio@comune.fi.example"})
 		quiet := mkUser(t, s, domain.User{Username: "muto", Role: domain.RoleEnte, EnteCode: "firenze", Email: "muto@comune.fi.example", EmailOptOut: true})
@@ -58,6 +58,11 @@ func TestReporterIsMailedTheReplyAndTheResolution(t *testing.T) {
 		apply(mine, domain.ActionReply, "Riavviate la stampante, poi diteci.")
 		apply(mine, domain.ActionResolve, "Sostituito il fusore: è tornata a funzionare.")
 		apply(muted, domain.ActionReply, "Nessuno la leggerà per posta.")
+		// With no webhook, only the notices that may mail are enqueued:
+		// the two replies and the resolution, not the creates nor the take.
+		if n, err := q.Fanouts(ctx); err != nil || n != 3 {
+			t.Fatalf("%d fan-out jobs (%v), want 3", n, err)
+		}
 		jobstest.WaitFor(t, "two mails", func() bool { return len(sink.Mails()) >= 2 })
 		time.Sleep(300 * time.Millisecond)
 		ms := sink.Mails()

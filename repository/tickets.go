@@ -317,30 +317,8 @@ func (r eventRow) toDomain() domain.Event {
 
 // CreateTicket stores a new ticket with its clocks and its opening event.
 func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
-	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil && s.postgres && s.outbox == nil {
-		// Inside Idempotent, before anything else was written: take the
-		// id now and let Idempotent write the ticket with its key.
-		if err := scanOne(s.db.WithContext(ctx).Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID); err != nil {
-			return t, err
-		}
-		l.ticket, l.opened = &t, opened
-		return t, nil
-	}
-	if s.postgres && s.outbox == nil { // with a job queue, the notices join the create's transaction
-		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
-		t.ID = id
-		return t, err
-	}
 	if s.postgres {
-		err := s.InTx(ctx, func(ctx context.Context) error {
-			id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
-			t.ID, opened.TicketID = id, id
-			if err != nil {
-				return err
-			}
-			return s.publish(ctx, domain.TicketNotices(t, opened))
-		})
-		return t, err
+		return s.createTicketPostgres(ctx, t, opened)
 	}
 	err := s.InTx(ctx, func(ctx context.Context) error {
 		db := s.conn(ctx)
@@ -365,6 +343,64 @@ func (s *Store) CreateTicket(ctx context.Context, t domain.Ticket, opened domain
 		return s.publish(ctx, domain.TicketNotices(t, opened))
 	})
 	return t, err
+}
+
+// createTicketPostgres writes the ticket in one statement, atomic without
+// a transaction of its own, when no job will be needed for its notices:
+// no outbox, or no notice that may mail and no enabled webhook subscribed
+// to the others, read just before. Otherwise it writes it and enqueues its
+// notices in one transaction.
+func (s *Store) createTicketPostgres(ctx context.Context, t domain.Ticket, opened domain.Event) (domain.Ticket, error) {
+	notices := domain.TicketNotices(t, opened) // who is told depends on their types, not on the id
+	var subs *domain.Webhook
+	if l := pendingCreate(ctx); l != nil && l.tx == nil && l.ticket == nil {
+		// Inside Idempotent, before anything else was written: take the
+		// id now, with the subscriptions in the same round trip, and if
+		// no job is needed let Idempotent write the ticket with its key.
+		var err error
+		if subs, err = s.takeTicketID(ctx, &t); err != nil {
+			return t, err
+		}
+		if !s.tells(notices, subs) {
+			l.ticket, l.opened = &t, opened
+			return t, nil
+		}
+	} else if s.outbox != nil && SQLTx(ctx) == nil {
+		w, err := subscriptions(s.db.WithContext(ctx))
+		if err != nil {
+			return t, err
+		}
+		subs = &w
+	}
+	if !s.tells(notices, subs) {
+		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
+		t.ID = id
+		return t, err
+	}
+	err := s.InTx(ctx, func(ctx context.Context) error {
+		id, err := createTicketOneStatement(s.conn(ctx), t, opened, nil)
+		t.ID, opened.TicketID = id, id
+		if err != nil {
+			return err
+		}
+		return s.publishWith(ctx, domain.TicketNotices(t, opened), subs)
+	})
+	return t, err
+}
+
+// takeTicketID takes a ticket id from the sequence and, with an outbox,
+// reads the webhooks' subscriptions in the same statement.
+func (s *Store) takeTicketID(ctx context.Context, t *domain.Ticket) (*domain.Webhook, error) {
+	db := s.db.WithContext(ctx)
+	if s.outbox == nil {
+		return &domain.Webhook{}, scanOne(db.Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID)
+	}
+	var types string
+	if err := scanOne(db.Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id')), coalesce(string_agg(event_types, ','), '') "+
+		"FROM webhooks WHERE enabled"), &t.ID, &types); err != nil {
+		return nil, err
+	}
+	return &domain.Webhook{EventTypes: eventTypes(types)}, nil
 }
 
 // createTicketOneStatement writes a ticket, its clocks, its opening event

@@ -29,10 +29,16 @@ func toWebhookRow(w domain.Webhook) webhookRow {
 func (r webhookRow) toDomain() domain.Webhook {
 	w := domain.Webhook{ID: r.ID, URL: r.URL, Enabled: r.Enabled, Secret: r.Secret,
 		DisabledReason: r.DisabledReason, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	if r.EventTypes != "" {
-		w.EventTypes = strings.Split(r.EventTypes, ",")
-	}
+	w.EventTypes = eventTypes(r.EventTypes)
 	return w
+}
+
+// eventTypes splits a webhooks.event_types column (comma-separated).
+func eventTypes(col string) []string {
+	if col == "" {
+		return nil
+	}
+	return strings.Split(col, ",")
 }
 
 type webhookDeliveryRow struct {
