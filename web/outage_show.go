@@ -223,7 +223,7 @@ func (h *Handler) outageNotice(w http.ResponseWriter, r *http.Request, s *sessio
 			h.errorPage(w, r, s, err)
 			return
 		}
-		msg := "Nessuna e-mail inviata: " + err.Error()
+		var msg string
 		switch {
 		case len(nv.Untold) > 0:
 			msg = "Nessuna e-mail inviata: nessuno degli enti colpiti può essere avvisato per e-mail."
