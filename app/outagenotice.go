@@ -39,8 +39,15 @@ type OutageNoticeResult struct {
 // UntoldEnte is an affected ente the notice could not reach, and why.
 type UntoldEnte struct {
 	Ente   string
-	Reason string
+	Reason string // one of the Untold* reasons
 }
+
+// Why a notice could not reach an ente, as the API answers it; the pages
+// say each in Italian.
+const (
+	UntoldNoOfficeAddress = "no office address (office_email)"
+	UntoldNoMailableUser  = "no active user with an e-mail address who has not opted out"
+)
 
 // SendOutageNotice queues, in one transaction, an Italian e-mail with
 // the outage's public text, systems, start and kind to every office
@@ -131,7 +138,7 @@ func (u *Mailing) noticeRecipients(ctx context.Context, enti []string, a domain.
 		n := len(to)
 		if a == domain.NoticeOffices {
 			if e.OfficeEmail == "" {
-				untold = append(untold, UntoldEnte{Ente: code, Reason: "no office address (office_email)"})
+				untold = append(untold, UntoldEnte{Ente: code, Reason: UntoldNoOfficeAddress})
 				continue
 			}
 			to = append(to, noticeRecipient{NoticeRecipient{Ente: code, Mail: domain.Mail{To: e.OfficeEmail}}, "Gentili uffici di " + e.Name})
@@ -143,7 +150,7 @@ func (u *Mailing) noticeRecipients(ctx context.Context, enti []string, a domain.
 			}
 		}
 		if len(to) == n {
-			untold = append(untold, UntoldEnte{Ente: code, Reason: "no active user with an e-mail address who has not opted out"})
+			untold = append(untold, UntoldEnte{Ente: code, Reason: UntoldNoMailableUser})
 		}
 	}
 	return to, untold, nil

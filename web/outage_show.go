@@ -17,8 +17,8 @@ var (
 	audienceLabels = map[domain.NoticeAudience]string{domain.NoticeOffices: "uffici degli enti", domain.NoticeUsers: "utenti degli enti"}
 	// untoldReasons say in Italian why app.Mailing could not tell an ente.
 	untoldReasons = map[string]string{
-		"no office address (office_email)":                            "l'ente non ha un indirizzo e-mail degli uffici",
-		"no active user with an e-mail address who has not opted out": "l'ente non ha utenti attivi con un indirizzo e-mail che accettino gli avvisi",
+		app.UntoldNoOfficeAddress: "l'ente non ha un indirizzo e-mail degli uffici",
+		app.UntoldNoMailableUser:  "l'ente non ha utenti attivi con un indirizzo e-mail che accettino gli avvisi",
 	}
 )
 
