@@ -30,6 +30,7 @@ import (
 // upgrade that loses the fast path is seen.
 type readerStmts struct {
 	db     *sql.DB
+	conn   reflect.Type // the driver connection's type, its layout checked once by connHead
 	mu     sync.Mutex
 	byConn map[uintptr]map[string]*readerStmt // key: the sqlite3* of the connection
 }
@@ -54,14 +55,16 @@ func newReaderStmts(ctx context.Context, db *sql.DB) (*readerStmts, error) {
 	}
 	defer c.Close()
 	ok := false
+	var conn reflect.Type
 	err = c.Raw(func(dc any) error {
 		_, ok = connHead(dc)
+		conn = reflect.TypeOf(dc)
 		return nil
 	})
 	if err != nil || !ok {
 		return nil, err
 	}
-	return &readerStmts{db: db, byConn: map[uintptr]map[string]*readerStmt{}}, nil
+	return &readerStmts{db: db, conn: conn, byConn: map[uintptr]map[string]*readerStmt{}}, nil
 }
 
 // connHead returns the handle and TLS of a driver connection when it is
@@ -96,9 +99,12 @@ func (r *readerStmts) query(ctx context.Context, query string, args []int64, fn 
 	}
 	defer c.Close()
 	return c.Raw(func(dc any) error {
-		h, ok := connHead(dc)
-		if !ok {
+		if reflect.TypeOf(dc) != r.conn {
 			return errors.New("sqlite: the read pool's connection is not the expected driver's")
+		}
+		h := (*driverConnHead)(reflect.ValueOf(dc).UnsafePointer())
+		if h.db == 0 || h.tls == nil {
+			return errors.New("sqlite: the read pool's connection is closed")
 		}
 		st, err := r.prepared(h, query)
 		if err != nil {
