@@ -283,6 +283,15 @@ func (c SLAClock) WarningDue(now time.Time, wt WorkingTime, share float64) bool 
 	return float64(c.Target-left) >= share*float64(c.Target)
 }
 
+// WarningFrom is the earliest instant WarningDue can hold for share: a
+// clock cannot have used share of its target, on either basis, before
+// share of it has passed on the calendar since it started (working time
+// and pauses only make it later). The store finds the clocks worth a look
+// by it without reading every running clock.
+func (c SLAClock) WarningFrom(share float64) time.Time {
+	return c.StartedAt.Add(time.Duration(share * float64(c.Target)))
+}
+
 // WatchedClock is a running clock the SLA sweeper looks at, with its
 // ticket's ente (whose calendar it counts on) and whether it was warned.
 type WatchedClock struct {
@@ -290,6 +299,19 @@ type WatchedClock struct {
 	EnteCode string
 	Clock    SLAClock
 	Warned   bool
+}
+
+// Key is where a page of watched clocks, read in deadline order, ends.
+func (w WatchedClock) Key() ClockKey {
+	return ClockKey{Deadline: w.Clock.Deadline, TicketID: w.TicketID, Code: w.Clock.Code}
+}
+
+// ClockKey orders watched clocks: by deadline, then ticket and code. The
+// zero key comes before every clock.
+type ClockKey struct {
+	Deadline time.Time
+	TicketID int64
+	Code     SLACode
 }
 
 // ClockNotice is what the sweeper records about a watched clock at now:

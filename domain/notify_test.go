@@ -147,3 +147,29 @@ func TestWarningDueAtTheShare(t *testing.T) {
 		t.Error("calendar clock: warning not due at 96 minutes of 120")
 	}
 }
+
+// TestWarningNotBeforeWarningFrom: over a week of starts, on both bases,
+// no clock is due a warning before WarningFrom; on the calendar basis it
+// is due exactly then.
+func TestWarningNotBeforeWarningFrom(t *testing.T) {
+	rome, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := Calendar{Location: rome, Hours: DefaultWeekHours()}
+	for start := time.Date(2026, 3, 9, 0, 0, 0, 0, rome); start.Before(time.Date(2026, 3, 16, 0, 0, 0, 0, rome)); start = start.Add(37 * time.Minute) {
+		for _, c := range []SLAClock{
+			{Target: time.Hour, Basis: BasisWorking, StartedAt: start, Deadline: cal.Add(start, time.Hour)},
+			{Target: 6 * time.Hour, Basis: BasisWorking, StartedAt: start, Deadline: cal.Add(start, 6*time.Hour)},
+			{Target: 2 * time.Hour, Basis: BasisCalendar, StartedAt: start, Deadline: start.Add(2 * time.Hour)},
+		} {
+			from := c.WarningFrom(SLAWarningShare)
+			if c.WarningDue(from.Add(-time.Nanosecond), cal, SLAWarningShare) {
+				t.Fatalf("%s clock of %s started %s: warning due before %s", c.Basis, c.Target, start, from)
+			}
+			if c.Basis == BasisCalendar && !c.WarningDue(from, cal, SLAWarningShare) {
+				t.Fatalf("calendar clock started %s: warning not due at %s", start, from)
+			}
+		}
+	}
+}

@@ -9,20 +9,37 @@ import (
 	"github.com/cst-firenze/helpdesk/domain"
 )
 
-// WatchedClocks returns the running clocks of open tickets whose breach
-// has not been noticed yet: the SLA sweeper's candidates.
-func (s *Store) WatchedClocks(ctx context.Context) ([]domain.WatchedClock, error) {
+// WatchedClocks returns the next page, after key, of the running clocks
+// of open tickets whose breach has not been noticed yet and which may be
+// due a notice at now: past their deadline, or not warned and past
+// domain.SLAClock.WarningFrom for share. The sweeper decides on each; a
+// clock well within its target is not read at all, so a sweep reads what
+// may be due, not the whole open queue. Pages come in deadline order
+// (domain.ClockKey); the sweeper's notes take clocks out of the set, which
+// keyset paging is indifferent to.
+func (s *Store) WatchedClocks(ctx context.Context, now time.Time, share float64, after domain.ClockKey, limit int) ([]domain.WatchedClock, error) {
+	// The warning's bound, in each dialect: started_at + share x target
+	// <= now. A second's slack keeps the rounding of the SQL arithmetic on
+	// the side of reading a clock.
+	warnFrom := "c.started_at + c.target_seconds * CAST(? AS double precision) * interval '1 second' <= ?"
+	if !s.postgres {
+		warnFrom = "julianday(c.started_at) + c.target_seconds * ? / 86400.0 <= julianday(?)"
+	}
 	var rows []struct {
 		Clock    clockRow `gorm:"embedded"`
 		EnteCode string
 		WarnedAt *time.Time
 	}
-	err := s.conn(ctx).Table("sla_clocks AS sla_clocks").
-		Select("sla_clocks.*, t.ente_code").
-		Joins("JOIN tickets t ON t.id = sla_clocks.ticket_id").
-		Where("sla_clocks.stopped_at IS NULL AND sla_clocks.breach_noticed_at IS NULL AND t.status IN ?",
+	at, slack := utc(now), utc(now.Add(time.Second))
+	err := s.conn(ctx).Table("sla_clocks AS c").
+		Select("c.*, t.ente_code").
+		Joins("JOIN tickets t ON t.id = c.ticket_id").
+		Where("c.stopped_at IS NULL AND c.breach_noticed_at IS NULL AND t.status IN ?",
 			[]string{string(domain.StatusNuovo), string(domain.StatusAperto)}).
-		Order("sla_clocks.deadline, sla_clocks.ticket_id").Scan(&rows).Error
+		Where("c.deadline <= ? OR (c.warned_at IS NULL AND "+warnFrom+")", at, share, slack).
+		Where("(c.deadline > ? OR (c.deadline = ? AND (c.ticket_id > ? OR (c.ticket_id = ? AND c.code > ?))))",
+			utc(after.Deadline), utc(after.Deadline), after.TicketID, after.TicketID, string(after.Code)).
+		Order("c.deadline, c.ticket_id, c.code").Limit(limit).Scan(&rows).Error
 	if err != nil {
 		return nil, translate(err)
 	}
