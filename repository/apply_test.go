@@ -1,6 +1,7 @@
 package repository_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -43,6 +44,36 @@ func TestApplyDecidesOnTheLockedRead(t *testing.T) {
 		evs, _ := s.TicketEvents(ctx, tk.ID)
 		if len(evs) != 2 || evs[1].Action != domain.ActionTakeInCharge || evs[1].ActorID != op.UserID {
 			t.Errorf("history %+v, want open + take in charge by %d", evs, op.UserID)
+		}
+	})
+}
+
+// TestActionsMoveTheStateRanges: each action that changes the status or
+// level closes the current range at its instant and begins the next, in
+// the same write; a reply changes none. The ranges stored after take,
+// reply, escalate, resolve and reopen are the ones the history gives.
+func TestActionsMoveTheStateRanges(t *testing.T) {
+	repotest.Each(t, func(t *testing.T, s *repository.Store) {
+		at := time.Date(2026, 3, 27, 9, 0, 0, 0, time.UTC)
+		tk := openTicket(t, s, at)
+		op := operator(t, s)
+		for i, a := range []domain.Action{domain.ActionTakeInCharge, domain.ActionReply, domain.ActionEscalate,
+			domain.ActionResolve, domain.ActionReopen} {
+			when := at.Add(time.Duration(i+1) * 7 * time.Minute)
+			u := app.NewTickets(s, app.Clock(func() time.Time { return when }), 0)
+			if _, err := u.Apply(ctx, op, tk.ID, a, "fatto", app.AnyVersion); err != nil {
+				t.Fatalf("%s: %v", a, err)
+			}
+		}
+		stored, want, err := s.TicketStates(ctx, tk.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) != 5 { // open, take, escalate, resolve, reopen
+			t.Fatalf("the history gives %d ranges, want 5: %+v", len(want), want)
+		}
+		if fmt.Sprintf("%+v", stored) != fmt.Sprintf("%+v", want) {
+			t.Errorf("stored ranges\n%+v\nwant\n%+v", stored, want)
 		}
 	})
 }

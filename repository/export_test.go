@@ -173,3 +173,40 @@ func (s *Store) ReaderStatements() int {
 	}
 	return n
 }
+
+// StateRange is one stored validity range of a ticket's state.
+type StateRange struct {
+	Status    string
+	Level     int
+	ValidFrom time.Time
+	ValidTo   time.Time // zero while current
+}
+
+// TicketStates returns the ranges stored for a ticket, and those its
+// history gives (statesOf, what the import and the backfill write), oldest
+// first.
+func (s *Store) TicketStates(ctx context.Context, id int64) (stored, fromHistory []StateRange, err error) {
+	var rows []stateRow
+	if err := s.conn(ctx).Where("ticket_id = ?", id).Order("valid_from, id").Find(&rows).Error; err != nil {
+		return nil, nil, translate(err)
+	}
+	t, err := s.GetTicket(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	evs, err := s.TicketEvents(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	conv := func(rs []stateRow) []StateRange {
+		out := make([]StateRange, len(rs))
+		for i, r := range rs {
+			out[i] = StateRange{Status: r.Status, Level: r.Level, ValidFrom: r.ValidFrom.UTC()}
+			if r.ValidTo != nil {
+				out[i].ValidTo = r.ValidTo.UTC()
+			}
+		}
+		return out
+	}
+	return conv(rows), conv(statesOf(toTicketRow(t), evs)), nil
+}

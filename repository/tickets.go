@@ -454,13 +454,11 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event,
     INSERT INTO ticket_events (` + eventInsertColumns + `)
     SELECT t.id, ` + placeholders(len(evArgs)) + ` FROM t
 ), s AS (
-    INSERT INTO ticket_states (ticket_id, status, level, valid_from, ente_code, service, channel,
-        opened_at, opened_year, opened_month)
-    SELECT t.id, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM t
+    INSERT INTO ticket_states (` + stateInsertColumns + `)
+    SELECT t.id, ` + placeholders(9) + ` FROM t
 )
 SELECT id FROM t`)
-	st := stateFrom(r, opened)
-	evArgs = append(evArgs, st.Status, st.Level, st.ValidFrom, st.EnteCode, st.Service, st.Channel, st.OpenedAt, st.OpenedYear, st.OpenedMonth)
+	evArgs = append(evArgs, stateFrom(r, opened).insertValues()[1:]...)
 	var id int64
 	err := scanOne(db.Raw(q.String(), append(args, evArgs...)...), &id)
 	return id, err
@@ -608,10 +606,12 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 		}
 		er := toEventRow(ev)
 		if s.postgres {
-			if ev.ID, err = updateTicketOneStatement(db, id, before, set, args, changed, er); err != nil {
-				return err
+			var next *stateRow
+			if ev.ChangesState() {
+				st := stateFrom(row, ev)
+				next = &st
 			}
-			if err := moveState(db, row, ev); err != nil {
+			if ev.ID, err = updateTicketOneStatement(db, id, before, set, args, changed, er, next); err != nil {
 				return err
 			}
 			return s.publish(ctx, domain.TicketNotices(t, ev))
@@ -656,15 +656,24 @@ func staleTicket(id int64) error {
 }
 
 // updateTicketOneStatement writes an action's ticket row, changed clocks
-// and event in one PostgreSQL statement; no row back means the version
+// and event in one PostgreSQL statement, and with next, the state range
+// the event begins (moveState's work): the current range is closed first,
+// because the new one's insert reads what that update returns, so the
+// one-current-range index never sees two. No row back means the version
 // moved under the lock (it cannot, but the check is what guards it).
-func updateTicketOneStatement(db *gorm.DB, id int64, before int, set string, args []any, clocks []clockRow, er eventRow) (int64, error) {
+func updateTicketOneStatement(db *gorm.DB, id int64, before int, set string, args []any, clocks []clockRow, er eventRow, next *stateRow) (int64, error) {
 	var q strings.Builder
 	q.WriteString("WITH u AS (UPDATE tickets SET " + set + " WHERE id = ? AND version = ? RETURNING id)")
 	args = append(args, id, before)
 	for i, cr := range clocks {
 		fmt.Fprintf(&q, ", c%d AS (UPDATE sla_clocks SET %s WHERE ticket_id = (SELECT id FROM u) AND code = ?)", i, clockStopSet)
 		args = append(args, append(cr.stopValues(), cr.Code)...)
+	}
+	if next != nil {
+		q.WriteString(", sc AS (UPDATE ticket_states SET valid_to = ? WHERE ticket_id = (SELECT id FROM u) AND valid_to IS NULL RETURNING 1)" +
+			", sn AS (INSERT INTO ticket_states (" + stateInsertColumns + ") SELECT u.id, " + placeholders(9) +
+			" FROM u WHERE (SELECT count(*) FROM sc) >= 0)")
+		args = append(append(args, next.ValidFrom), next.insertValues()[1:]...)
 	}
 	vals := er.insertValues()[1:]
 	q.WriteString(", e AS (INSERT INTO ticket_events (" + eventInsertColumns + ") SELECT u.id, " + placeholders(len(vals)) + " FROM u RETURNING id) SELECT id FROM e")

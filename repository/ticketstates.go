@@ -29,6 +29,14 @@ type stateRow struct {
 
 func (stateRow) TableName() string { return "ticket_states" }
 
+// stateInsertColumns and (stateRow).insertValues are what the
+// one-statement create and update write of a new range, in this order.
+const stateInsertColumns = "ticket_id, status, level, valid_from, ente_code, service, channel, opened_at, opened_year, opened_month"
+
+func (r stateRow) insertValues() []any {
+	return []any{r.TicketID, r.Status, r.Level, r.ValidFrom, r.EnteCode, r.Service, r.Channel, r.OpenedAt, r.OpenedYear, r.OpenedMonth}
+}
+
 // stateFrom is the range an event begins.
 func stateFrom(r ticketRow, ev domain.Event) stateRow {
 	return stateRow{
