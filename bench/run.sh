@@ -3,7 +3,9 @@
 # PostgreSQL is up, creates a fresh database, builds and starts the server
 # on it, seeds tickets, measures the ceiling with pgbench on the same
 # database at the same concurrency, drives the API with bench/loadgen, and
-# prints the comparison. Then it stops the server and drops the database.
+# prints the comparison, runs the create's own SQL in pgbench as a
+# reference, stops the server and drops the database, and then measures a
+# server on a fresh SQLite file with PostgreSQL idle.
 #
 #   bench/run.sh                      # 1,000,000 tickets, 15 s per operation
 #   BENCH_TICKETS=100000 BENCH_DURATION=5 bench/run.sh
