@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +77,20 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&cfg.ceilGet, "ceiling-get", 0, "pgbench primary-key select tps, to print the ratio")
 	fs.Float64Var(&cfg.ceilCreateP99, "ceiling-create-p99", 0, "pgbench insert p99 in ms")
 	fs.Float64Var(&cfg.ceilGetP99, "ceiling-get-p99", 0, "pgbench select p99 in ms")
+	cpuProfile := fs.String("cpuprofile", "", "write loadgen's own CPU profile to this file (to see what the client costs)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("run: -cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("run: -cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if cfg.password == "" {
 		cfg.password = os.Getenv("HELPDESK_ADMIN_PASSWORD")
@@ -98,6 +111,7 @@ func runCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	b := newBench(cfg)
+	b.host, b.prefix = u.Host, strings.TrimRight(u.Path, "/")
 	if cfg.pgURL != "" {
 		conn, err := pgx.Connect(ctx, cfg.pgURL)
 		if err != nil {
@@ -150,6 +164,8 @@ type bench struct {
 	client *http.Client
 	token  atomic.Pointer[string]
 	runID  string
+	host   string // host:port of cfg.base, for the workers' connections
+	prefix string // path of cfg.base, before each request's path
 	seq    atomic.Int64
 	enti   []string
 	maxID  int64
@@ -184,8 +200,17 @@ func newBench(cfg runConfig) *bench {
 
 // call makes one request and reads the whole answer; it returns the body
 // only when keep is true (or the status is not 2xx), to spare the
-// allocation on the hot path.
-func (b *bench) call(ctx context.Context, method, path string, body []byte, hdr http.Header, keep bool) (int, http.Header, []byte, error) {
+// allocation on the hot path. A worker sends on its own connection
+// (httpConn); without one (log-in, set-up) the request goes through
+// net/http's client.
+func (b *bench) call(ctx context.Context, w *worker, method, path string, body []byte, hdr http.Header, keep bool) (int, http.Header, []byte, error) {
+	if w != nil && w.conn != nil {
+		var token string
+		if t := b.token.Load(); t != nil {
+			token = *t
+		}
+		return w.conn.do(method, b.prefix+path, token, hdr, body, keep)
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -218,7 +243,7 @@ func (b *bench) call(ctx context.Context, method, path string, body []byte, hdr 
 
 func (b *bench) login(ctx context.Context) error {
 	body, _ := json.Marshal(map[string]string{"username": b.cfg.user, "password": b.cfg.password})
-	st, _, rb, err := b.call(ctx, http.MethodPost, "/api/v1/auth/token", body, nil, true)
+	st, _, rb, err := b.call(ctx, nil, http.MethodPost, "/api/v1/auth/token", body, nil, true)
 	if err != nil {
 		return fmt.Errorf("login: %w", err)
 	}
@@ -237,7 +262,7 @@ func (b *bench) login(ctx context.Context) error {
 
 // prepare learns the enti codes and the highest seeded ticket id.
 func (b *bench) prepare(ctx context.Context) error {
-	st, _, rb, err := b.call(ctx, http.MethodGet, "/api/v1/enti", nil, nil, true)
+	st, _, rb, err := b.call(ctx, nil, http.MethodGet, "/api/v1/enti", nil, nil, true)
 	if err != nil || st != http.StatusOK {
 		return fmt.Errorf("list enti: %d %v %s", st, err, rb)
 	}
@@ -254,7 +279,7 @@ func (b *bench) prepare(ctx context.Context) error {
 	}
 	b.maxID = b.cfg.maxID
 	if b.maxID == 0 {
-		st, _, rb, err := b.call(ctx, http.MethodGet, "/api/v1/tickets?limit=1", nil, nil, true)
+		st, _, rb, err := b.call(ctx, nil, http.MethodGet, "/api/v1/tickets?limit=1", nil, nil, true)
 		if err != nil || st != http.StatusOK {
 			return fmt.Errorf("newest ticket: %d %v %s", st, err, rb)
 		}
@@ -319,8 +344,9 @@ type op struct {
 
 // worker is one client's state.
 type worker struct {
-	rng *rand.Rand
-	rec *recorder
+	rng  *rand.Rand
+	rec  *recorder
+	conn *httpConn // this client's own connection
 }
 
 var services = []string{"sito_web", "portale_servizi", "gestione_documentale", "app", "suap",
@@ -342,7 +368,7 @@ func (b *bench) op(name string) op {
 			if id == 0 {
 				return "no tickets", "nothing seeded or created to read"
 			}
-			return expect(b.call(ctx, http.MethodGet, "/api/v1/tickets/"+strconv.FormatInt(id, 10), nil, nil, false))(http.StatusOK)
+			return expect(b.call(ctx, w, http.MethodGet, "/api/v1/tickets/"+strconv.FormatInt(id, 10), nil, nil, false))(http.StatusOK)
 		}}
 	case "list":
 		return op{path: "", clients: c, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
@@ -351,12 +377,12 @@ func (b *bench) op(name string) op {
 				status = "risolto"
 			}
 			q := "/api/v1/tickets?ente=" + b.enti[w.rng.IntN(len(b.enti))] + "&status=" + status + "&limit=25"
-			return expect(b.call(ctx, http.MethodGet, q, nil, nil, false))(http.StatusOK)
+			return expect(b.call(ctx, w, http.MethodGet, q, nil, nil, false))(http.StatusOK)
 		}}
 	case "take":
 		return op{path: "", clients: c, prep: b.freshTicket, do: func(ctx context.Context, w *worker, id int64) (string, string) {
 			hdr := http.Header{"If-Match": {`"1"`}}
-			kind, detail := expect(b.call(ctx, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/take-in-charge", nil, hdr, false))(http.StatusOK)
+			kind, detail := expect(b.call(ctx, w, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/take-in-charge", nil, hdr, false))(http.StatusOK)
 			if kind == "" {
 				b.mu.Lock()
 				b.inCharge = append(b.inCharge, id)
@@ -367,7 +393,7 @@ func (b *bench) op(name string) op {
 	case "resolve":
 		return op{path: "", clients: c, prep: b.inChargeTicket, do: func(ctx context.Context, w *worker, id int64) (string, string) {
 			hdr := http.Header{"If-Match": {`"2"`}}
-			return expect(b.call(ctx, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/resolve", []byte(`{"body":"Risolto."}`), hdr, false))(http.StatusOK)
+			return expect(b.call(ctx, w, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/resolve", []byte(`{"body":"Risolto."}`), hdr, false))(http.StatusOK)
 		}}
 	case "getmix":
 		get := b.op("get")
@@ -379,12 +405,12 @@ func (b *bench) op(name string) op {
 	case "entemonth":
 		p := "/api/v1/reports/tickets?from=2017-01-01&to=2018-01-01&group_by=ente,month"
 		return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
-			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+			return expect(b.call(ctx, w, http.MethodGet, p, nil, nil, false))(http.StatusOK)
 		}}
 	case "stats":
 		p := "/api/v1/reports/tickets?" + b.cfg.statsQuery
 		return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
-			return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+			return expect(b.call(ctx, w, http.MethodGet, p, nil, nil, false))(http.StatusOK)
 		}}
 	case "annual":
 		return b.report("/api/v1/reports/annual/" + strconv.Itoa(b.cfg.annualYear))
@@ -401,7 +427,7 @@ func (b *bench) op(name string) op {
 // report is a GET of a report path by the report clients.
 func (b *bench) report(p string) op {
 	return op{path: p, clients: b.cfg.reportC, do: func(ctx context.Context, w *worker, _ int64) (string, string) {
-		return expect(b.call(ctx, http.MethodGet, p, nil, nil, false))(http.StatusOK)
+		return expect(b.call(ctx, w, http.MethodGet, p, nil, nil, false))(http.StatusOK)
 	}}
 }
 
@@ -426,7 +452,7 @@ func (b *bench) create(ctx context.Context, w *worker, keep bool) (int64, string
 	body := fmt.Appendf(nil, `{"ente":%q,"subject":"Benchmark ticket %d","description":"Aperta da loadgen per misurare il servizio.","service":%q,"channel":%q,"level":1}`,
 		b.enti[w.rng.IntN(len(b.enti))], n, services[w.rng.IntN(len(services))], channels[w.rng.IntN(len(channels))])
 	hdr := http.Header{"Idempotency-Key": {"loadgen-" + b.runID + "-" + strconv.FormatInt(n, 10)}}
-	st, h, rb, err := b.call(ctx, http.MethodPost, "/api/v1/tickets", body, hdr, false)
+	st, h, rb, err := b.call(ctx, w, http.MethodPost, "/api/v1/tickets", body, hdr, false)
 	if kind, detail := expect(st, h, rb, err)(http.StatusCreated); kind != "" {
 		return 0, kind, detail
 	}
@@ -495,7 +521,7 @@ func (b *bench) inChargeTicket(ctx context.Context, w *worker) (int64, error) {
 		return 0, err
 	}
 	hdr := http.Header{"If-Match": {`"1"`}}
-	if kind, detail := expect(b.call(ctx, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/take-in-charge", nil, hdr, false))(http.StatusOK); kind != "" {
+	if kind, detail := expect(b.call(ctx, w, http.MethodPost, "/api/v1/tickets/"+strconv.FormatInt(id, 10)+"/take-in-charge", nil, hdr, false))(http.StatusOK); kind != "" {
 		return 0, fmt.Errorf("taking a ticket in charge to resolve: %s %.200s", kind, detail)
 	}
 	b.made.Add(1)
@@ -507,7 +533,7 @@ func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *re
 	o := b.op(name)
 	r := &result{name: name, clients: o.clients}
 	if o.path != "" {
-		st, _, rb, err := b.call(ctx, http.MethodGet, o.path, nil, nil, true)
+		st, _, rb, err := b.call(ctx, nil, http.MethodGet, o.path, nil, nil, true)
 		if err == nil && st == http.StatusNotFound && strings.Contains(string(rb), "no route") {
 			r.skipped = "GET " + strings.SplitN(o.path, "?", 2)[0] + " answers 404: not on this server yet"
 			return r
@@ -531,7 +557,8 @@ func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *re
 	var bg *recorder
 	if o.background != nil {
 		bg = &recorder{}
-		w := &worker{rng: rand.New(rand.NewPCG(uint64(o.clients)+1, uint64(start.UnixNano()))), rec: bg}
+		w := &worker{rng: rand.New(rand.NewPCG(uint64(o.clients)+1, uint64(start.UnixNano()))), rec: bg, conn: newHTTPConn(b.host)}
+		defer w.conn.close()
 		wg.Go(func() {
 			for ctx.Err() == nil && time.Now().Before(end) {
 				t0 := time.Now()
@@ -548,7 +575,8 @@ func (b *bench) phase(ctx context.Context, name string, sampler *rssSampler) *re
 	}
 	for i := range o.clients {
 		recs[i] = &recorder{lats: make([]time.Duration, 0, 4096)}
-		w := &worker{rng: rand.New(rand.NewPCG(uint64(i)+1, uint64(start.UnixNano()))), rec: recs[i]}
+		w := &worker{rng: rand.New(rand.NewPCG(uint64(i)+1, uint64(start.UnixNano()))), rec: recs[i], conn: newHTTPConn(b.host)}
+		defer w.conn.close()
 		wg.Go(func() {
 			for ctx.Err() == nil {
 				var arg int64
