@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -536,12 +535,8 @@ func (w *copyMonitoringWriter) copy(table string, cols []string, rows [][]any) e
 	if len(rows) == 0 {
 		return nil
 	}
-	return w.conn.Raw(func(dc any) error {
-		c, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("monitoring import: driver connection is %T, not pgx", dc)
-		}
-		_, err := c.Conn().CopyFrom(w.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
+	return withPgx(w.ctx, w.conn, func(c *pgx.Conn) error {
+		_, err := c.CopyFrom(w.ctx, pgx.Identifier{table}, cols, pgx.CopyFromRows(rows))
 		return err
 	})
 }

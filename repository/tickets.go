@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"github.com/cst-firenze/helpdesk/domain"
@@ -508,6 +509,15 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 		})
 		return t, translate(err)
 	}
+	if s.postgres && ctx.Value(txKey{}) == nil && pendingCreate(ctx) == nil {
+		// PostgreSQL outside a transaction: pgx scans the rows itself.
+		var t domain.Ticket
+		err := s.pgQuery(ctx, ticketClockPgSQL, []any{id}, func(rows pgx.Rows) (err error) {
+			t, err = scanTicketClocks(rows, id)
+			return err
+		})
+		return t, translate(err)
+	}
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
@@ -518,6 +528,9 @@ var ticketClockSQL = "SELECT t." + strings.Join(ticketColumns, ", t.") +
 	", c.code, c.target_seconds, c.basis, c.started_at, c.deadline, c.stopped_at, c.elapsed_seconds" +
 	", c.paused_since, c.pause_until, c.pause_until_seconds, c.pause_until_deadline, c.paused_seconds" +
 	" FROM tickets t LEFT JOIN sla_clocks c ON c.ticket_id = t.id WHERE t.id = ? ORDER BY c.code"
+
+// ticketClockPgSQL is ticketClockSQL with PostgreSQL's placeholder, for pgx.
+var ticketClockPgSQL = strings.Replace(ticketClockSQL, "?", "$1", 1)
 
 // getTicket reads a ticket and its clocks in one query, scanned without
 // reflection; lock holds the ticket's row until the transaction ends.
