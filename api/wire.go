@@ -121,8 +121,17 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 	if version > 0 {
 		c.Header("ETag", etag(version))
 	}
+	if t, ok := v.(ticketJSON); ok {
+		if b, err := t.appendJSON(make([]byte, 0, 1536)); err == nil {
+			c.Data(status, jsonContentType, b)
+			return
+		}
+	}
 	c.JSON(status, v)
 }
+
+// jsonContentType is what gin's JSON renderer sends.
+const jsonContentType = "application/json; charset=utf-8"
 
 // byPathID loads the object named by the :id path parameter, answering
 // the problem itself when that fails.
