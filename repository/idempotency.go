@@ -109,7 +109,8 @@ func (s *Store) idempotentDeferred(ctx context.Context, scope, key, hash string,
 	create func(ctx context.Context) (domain.StoredResponse, error)) (resp domain.StoredResponse, replayed bool, err error) {
 	for attempt := 0; ; attempt++ {
 		var row idempotencyRow
-		err = s.db.WithContext(ctx).Where("scope = ? AND key = ?", scope, key).Take(&row).Error
+		err = scanOne(s.db.WithContext(ctx), "SELECT request_hash, location, body FROM idempotency_keys WHERE scope = ? AND key = ?",
+			[]any{scope, key}, &row.RequestHash, &row.Location, &row.Body)
 		switch {
 		case err == nil:
 			if row.RequestHash != hash {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -23,10 +25,10 @@ func withPgx(ctx context.Context, conn *sql.Conn, fn func(*pgx.Conn) error) erro
 	})
 }
 
-// pgQuery reads the rows of q on a connection of the pool through pgx
-// itself; scan reads them before the connection goes back.
-func (s *Store) pgQuery(ctx context.Context, q string, args []any, scan func(pgx.Rows) error) error {
-	conn, err := s.sqlDB.Conn(ctx)
+// pgQuery reads the rows of q ($n placeholders) on a connection of pool
+// through pgx itself; scan reads them before the connection goes back.
+func pgQuery(ctx context.Context, pool *sql.DB, q string, args []any, scan func(pgx.Rows) error) error {
+	conn, err := pool.Conn(ctx)
 	if err != nil {
 		return err
 	}
@@ -43,4 +45,26 @@ func (s *Store) pgQuery(ctx context.Context, q string, args []any, scan func(pgx
 		rows.Close()
 		return rows.Err()
 	})
+}
+
+// pgPlaceholders numbers the ? placeholders of q as PostgreSQL's $1, $2…
+// (what GORM does for its statements). The repository's SQL has no ? in
+// a literal or an operator.
+func pgPlaceholders(q string) string {
+	n := strings.Count(q, "?")
+	if n == 0 {
+		return q
+	}
+	b := make([]byte, 0, len(q)+2*n)
+	i := 0
+	for j := 0; j < len(q); j++ {
+		if q[j] == '?' {
+			i++
+			b = append(b, '$')
+			b = strconv.AppendInt(b, int64(i), 10)
+			continue
+		}
+		b = append(b, q[j])
+	}
+	return string(b)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
@@ -271,11 +272,11 @@ func translate(err error) error {
 	switch {
 	case errors.As(err, &de):
 		return err
-	case errors.Is(err, gorm.ErrRecordNotFound):
+	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, pgx.ErrNoRows):
 		return &domain.Error{Code: domain.CodeNotFound, Message: "not found", Err: err}
-	case errors.Is(err, gorm.ErrDuplicatedKey):
+	case errors.Is(err, gorm.ErrDuplicatedKey), pgCode(err) == "23505":
 		return &domain.Error{Code: domain.CodeConflict, Message: "it already exists", Err: err}
-	case errors.Is(err, gorm.ErrForeignKeyViolated):
+	case errors.Is(err, gorm.ErrForeignKeyViolated), pgCode(err) == "23503":
 		return &domain.Error{Code: domain.CodeUnprocessable, Message: "it refers to something that does not exist", Err: err}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "the request was cancelled or timed out", Err: err}
@@ -285,6 +286,17 @@ func translate(err error) error {
 		return &domain.Error{Code: domain.CodeUnavailable, Message: "the database is unavailable", Err: err}
 	}
 	return err
+}
+
+// pgCode is the SQLSTATE of a PostgreSQL error that did not pass through
+// GORM's translation (pgx run directly, or an error met while reading
+// rows), or "".
+func pgCode(err error) string {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return pgErr.Code
+	}
+	return ""
 }
 
 // busy reports whether SQLite gave up waiting for its write lock

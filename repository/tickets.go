@@ -2,6 +2,7 @@ package repository
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -394,11 +395,11 @@ func (s *Store) createTicketPostgres(ctx context.Context, t domain.Ticket, opene
 func (s *Store) takeTicketID(ctx context.Context, t *domain.Ticket) (*domain.Webhook, error) {
 	db := s.db.WithContext(ctx)
 	if s.outbox == nil {
-		return &domain.Webhook{}, scanOne(db.Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id'))"), &t.ID)
+		return &domain.Webhook{}, scanOne(db, "SELECT nextval(pg_get_serial_sequence('tickets', 'id'))", nil, &t.ID)
 	}
 	var types string
-	if err := scanOne(db.Raw("SELECT nextval(pg_get_serial_sequence('tickets', 'id')), coalesce(string_agg(event_types, ','), '') "+
-		"FROM webhooks WHERE enabled"), &t.ID, &types); err != nil {
+	if err := scanOne(db, "SELECT nextval(pg_get_serial_sequence('tickets', 'id')), coalesce(string_agg(event_types, ','), '') "+
+		"FROM webhooks WHERE enabled", nil, &t.ID, &types); err != nil {
 		return nil, err
 	}
 	return &domain.Webhook{EventTypes: eventTypes(types)}, nil
@@ -461,15 +462,28 @@ func createTicketOneStatement(db *gorm.DB, t domain.Ticket, opened domain.Event,
 SELECT id FROM t`)
 	evArgs = append(evArgs, stateFrom(r, opened).insertValues()[1:]...)
 	var id int64
-	err := scanOne(db.Raw(q.String(), append(args, evArgs...)...), &id)
+	err := scanOne(db, q.String(), append(args, evArgs...), &id)
 	return id, err
 }
 
-// scanOne reads the first row of a raw query into dest. Rows, unlike
+// scanOne reads the first row of q (? placeholders) into dest; no row is
+// not found. On PostgreSQL outside a transaction pgx runs and scans it on a
+// pooled connection; otherwise it goes through GORM's Rows, which, unlike
 // Scan, neither formats the SQL for a logger (ExplainSQL) nor reflects
-// over dest; no row is not found.
-func scanOne(q *gorm.DB, dest ...any) error {
-	rows, err := q.Rows()
+// over dest.
+func scanOne(db *gorm.DB, q string, args []any, dest ...any) error {
+	if pool, ok := db.Statement.ConnPool.(*sql.DB); ok && db.Dialector.Name() == "postgres" {
+		return translate(pgQuery(db.Statement.Context, pool, pgPlaceholders(q), args, func(rows pgx.Rows) error {
+			if !rows.Next() {
+				if err := rows.Err(); err != nil {
+					return err
+				}
+				return pgx.ErrNoRows
+			}
+			return rows.Scan(dest...)
+		}))
+	}
+	rows, err := db.Raw(q, args...).Rows()
 	if err != nil {
 		return translate(err)
 	}
@@ -512,7 +526,7 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 	if s.postgres && ctx.Value(txKey{}) == nil && pendingCreate(ctx) == nil {
 		// PostgreSQL outside a transaction: pgx scans the rows itself.
 		var t domain.Ticket
-		err := s.pgQuery(ctx, ticketClockPgSQL, []any{id}, func(rows pgx.Rows) (err error) {
+		err := pgQuery(ctx, s.sqlDB, ticketClockPgSQL, []any{id}, func(rows pgx.Rows) (err error) {
 			t, err = scanTicketClocks(rows, id)
 			return err
 		})
@@ -643,7 +657,7 @@ func (s *Store) UpdateTicket(ctx context.Context, id int64, fn func(*domain.Tick
 			}
 		}
 		vals := er.insertValues()
-		if err := scanOne(db.Raw("INSERT INTO ticket_events ("+eventInsertColumns+") VALUES ("+placeholders(len(vals))+") RETURNING id", vals...), &ev.ID); err != nil {
+		if err := scanOne(db, "INSERT INTO ticket_events ("+eventInsertColumns+") VALUES ("+placeholders(len(vals))+") RETURNING id", vals, &ev.ID); err != nil {
 			return err
 		}
 		if err := moveState(db, row, ev); err != nil {
@@ -691,7 +705,7 @@ func updateTicketOneStatement(db *gorm.DB, id int64, before int, set string, arg
 	vals := er.insertValues()[1:]
 	q.WriteString(", e AS (INSERT INTO ticket_events (" + eventInsertColumns + ") SELECT u.id, " + placeholders(len(vals)) + " FROM u RETURNING id) SELECT id FROM e")
 	var evID int64
-	err := scanOne(db.Raw(q.String(), append(args, vals...)...), &evID)
+	err := scanOne(db, q.String(), append(args, vals...), &evID)
 	if domain.ErrorCode(err) == domain.CodeNotFound {
 		return 0, staleTicket(id)
 	}
