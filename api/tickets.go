@@ -2,7 +2,6 @@ package api
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"github.com/cst-firenze/helpdesk/app"
 	"net/http"
@@ -115,7 +114,8 @@ func (s *Server) createTicket(c *gin.Context) {
 		if err != nil {
 			return domain.StoredResponse{}, err
 		}
-		b, err := json.Marshal(s.ticketJSON(t, s.now()))
+		tj := s.ticketJSON(t, s.now())
+		b, err := tj.appendJSON(make([]byte, 0, 1536))
 		return domain.StoredResponse{Location: fmt.Sprintf("/api/v1/tickets/%d", t.ID), Body: b}, err
 	})
 }
