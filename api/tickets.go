@@ -114,8 +114,7 @@ func (s *Server) createTicket(c *gin.Context) {
 		if err != nil {
 			return domain.StoredResponse{}, err
 		}
-		tj := s.ticketJSON(t, s.now())
-		b, err := tj.appendJSON(make([]byte, 0, 1536))
+		b, err := s.ticketJSON(t, s.now()).MarshalJSON()
 		return domain.StoredResponse{Location: fmt.Sprintf("/api/v1/tickets/%d", t.ID), Body: b}, err
 	})
 }

@@ -121,8 +121,8 @@ func writeJSON(c *gin.Context, status int, version int, v any) {
 	if version > 0 {
 		c.Header("ETag", etag(version))
 	}
-	if t, ok := v.(ticketJSON); ok {
-		if b, err := t.appendJSON(make([]byte, 0, 1536)); err == nil {
+	if t, ok := v.(ticketJSON); ok { // the ticket's own encoder, without gin's second pass
+		if b, err := t.MarshalJSON(); err == nil {
 			c.Data(status, jsonContentType, b)
 			return
 		}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/pressly/goose/v3"
 	"gorm.io/driver/postgres"
@@ -272,7 +271,7 @@ func translate(err error) error {
 	switch {
 	case errors.As(err, &de):
 		return err
-	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, gorm.ErrRecordNotFound):
 		return &domain.Error{Code: domain.CodeNotFound, Message: "not found", Err: err}
 	case errors.Is(err, gorm.ErrDuplicatedKey), pgCode(err) == "23505":
 		return &domain.Error{Code: domain.CodeConflict, Message: "it already exists", Err: err}

@@ -466,21 +466,15 @@ SELECT id FROM t`)
 	return id, err
 }
 
-// scanOne reads the first row of q (? placeholders) into dest; no row is
-// not found. On PostgreSQL outside a transaction pgx runs and scans it on a
-// pooled connection; otherwise it goes through GORM's Rows, which, unlike
-// Scan, neither formats the SQL for a logger (ExplainSQL) nor reflects
-// over dest.
-func scanOne(db *gorm.DB, q string, args []any, dest ...any) error {
+// queryRows runs q (? placeholders) and lets scan read its rows. On
+// PostgreSQL outside a transaction pgx runs and scans it on a pooled
+// connection, without database/sql's per-column conversion; otherwise it
+// goes through GORM's Rows, which, unlike Scan, neither formats the SQL for
+// a logger (ExplainSQL) nor reflects over the destinations.
+func queryRows(db *gorm.DB, q string, args []any, scan func(rowScanner) error) error {
 	if pool, ok := db.Statement.ConnPool.(*sql.DB); ok && db.Dialector.Name() == "postgres" {
 		return translate(pgQuery(db.Statement.Context, pool, pgPlaceholders(q), args, func(rows pgx.Rows) error {
-			if !rows.Next() {
-				if err := rows.Err(); err != nil {
-					return err
-				}
-				return pgx.ErrNoRows
-			}
-			return rows.Scan(dest...)
+			return scan(rows)
 		}))
 	}
 	rows, err := db.Raw(q, args...).Rows()
@@ -488,16 +482,23 @@ func scanOne(db *gorm.DB, q string, args []any, dest ...any) error {
 		return translate(err)
 	}
 	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return translate(err)
-		}
-		return translate(gorm.ErrRecordNotFound)
-	}
-	if err := rows.Scan(dest...); err != nil {
+	if err := scan(rows); err != nil {
 		return translate(err)
 	}
 	return translate(rows.Close())
+}
+
+// scanOne reads the first row of q into dest; no row is not found.
+func scanOne(db *gorm.DB, q string, args []any, dest ...any) error {
+	return queryRows(db, q, args, func(rows rowScanner) error {
+		if !rows.Next() {
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			return gorm.ErrRecordNotFound
+		}
+		return rows.Scan(dest...)
+	})
 }
 
 func (s *Store) insertClocks(db *gorm.DB, t domain.Ticket) error {
@@ -523,15 +524,6 @@ func (s *Store) GetTicket(ctx context.Context, id int64) (domain.Ticket, error) 
 		})
 		return t, translate(err)
 	}
-	if s.postgres && ctx.Value(txKey{}) == nil && pendingCreate(ctx) == nil {
-		// PostgreSQL outside a transaction: pgx scans the rows itself.
-		var t domain.Ticket
-		err := pgQuery(ctx, s.sqlDB, ticketClockPgSQL, []any{id}, func(rows pgx.Rows) (err error) {
-			t, err = scanTicketClocks(rows, id)
-			return err
-		})
-		return t, translate(err)
-	}
 	return s.getTicket(s.conn(ctx), id, false)
 }
 
@@ -543,22 +535,20 @@ var ticketClockSQL = "SELECT t." + strings.Join(ticketColumns, ", t.") +
 	", c.paused_since, c.pause_until, c.pause_until_seconds, c.pause_until_deadline, c.paused_seconds" +
 	" FROM tickets t LEFT JOIN sla_clocks c ON c.ticket_id = t.id WHERE t.id = ? ORDER BY c.code"
 
-// ticketClockPgSQL is ticketClockSQL with PostgreSQL's placeholder, for pgx.
-var ticketClockPgSQL = strings.Replace(ticketClockSQL, "?", "$1", 1)
-
 // getTicket reads a ticket and its clocks in one query, scanned without
-// reflection; lock holds the ticket's row until the transaction ends.
+// reflection (by pgx itself outside a transaction on PostgreSQL); lock
+// holds the ticket's row until the transaction ends.
 func (s *Store) getTicket(db *gorm.DB, id int64, lock bool) (domain.Ticket, error) {
 	q := ticketClockSQL
 	if lock && s.postgres {
 		q += " FOR UPDATE OF t"
 	}
-	rows, err := db.Raw(q, id).Rows()
-	if err != nil {
-		return domain.Ticket{}, translate(err)
-	}
-	defer rows.Close()
-	return scanTicketClocks(rows, id)
+	var t domain.Ticket
+	err := queryRows(db, q, []any{id}, func(rows rowScanner) (err error) {
+		t, err = scanTicketClocks(rows, id)
+		return err
+	})
+	return t, err
 }
 
 // scanTicketClocks reads the rows of ticketClockSQL for ticket id.
